@@ -1,0 +1,3 @@
+"""Version of the horde-sdk-generation-parameters distribution."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,258 @@
+"""The model hierarchy that every request and response of a Horde-style API derives from.
+
+- :class:`HordeAPIObject` (abstract, not a pydantic model): any named model of an API; knows its API
+  model name and can dump itself safely for logs.
+
+  - :class:`HordeAPIObjectBaseModel`: frozen pydantic base of named sub-models.
+  - :class:`HordeAPIMessage`: marker of requests and responses.
+
+    - :class:`HordeResponse`: marker of responses; records when it was constructed.
+
+      - :class:`HordeResponseBaseModel`: a response that is a JSON object.
+      - :class:`HordeResponseRootModel`: a response that is a JSON list (or other root value).
+
+    - :class:`HordeRequest`: a request, with the request protocol methods.
+
+- :class:`HordeAPIData`: frozen pydantic base of unnamed data and of ``*Mixin`` classes.
+
+Mixins here: :class:`ResponseRequiringFollowUpMixin` (a response that started server-side work which a
+session must finish or cancel), :class:`ContainsMessageResponseMixin`,
+:class:`APIKeyAllowedInRequestMixin`.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from http import HTTPMethod, HTTPStatus
+from typing import Any, ClassVar, TypeVar
+
+from horde_sdk.generic_api.consts import get_default_frozen_model_config_dict, get_request_model_config_dict
+from horde_sdk.generic_api.decoration import Unequatable, Unhashable
+from horde_sdk.generic_api.log import SENSITIVE_KEYS, redact_value
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel
+
+__all__ = [
+    "APIKeyAllowedInRequestMixin",
+    "ContainsMessageResponseMixin",
+    "HordeAPIData",
+    "HordeAPIMessage",
+    "HordeAPIObject",
+    "HordeAPIObjectBaseModel",
+    "HordeRequest",
+    "HordeResponse",
+    "HordeResponseBaseModel",
+    "HordeResponseRootModel",
+    "HordeResponseT",
+    "RequestErrorResponse",
+    "ResponseRequiringFollowUpMixin",
+]
+
+_IDEMPOTENT_METHODS = frozenset({HTTPMethod.GET, HTTPMethod.HEAD, HTTPMethod.PUT, HTTPMethod.DELETE})
+
+
+class HordeAPIObject(ABC):
+    """Any model that the API names (in its swagger definitions or as an anonymous/overloaded payload)."""
+
+    _sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE_KEYS
+    """Field names (and aliases) whose values :meth:`log_safe_model_dump` hides."""
+
+    @classmethod
+    @abstractmethod
+    def get_api_model_name(cls) -> str | None:
+        """Return the API's name for this model (``None`` for a request without a payload)."""
+
+    def log_safe_model_dump(self) -> dict[str, Any]:
+        """Return a JSON-compatible dump with sensitive fields and URL query strings hidden."""
+        if not isinstance(self, BaseModel):
+            return {}
+        dumped: Any = self.model_dump(mode="json", by_alias=True)
+        if not isinstance(dumped, dict):
+            dumped = {"root": dumped}
+        hidden = {key: ("<redacted>" if key in self._sensitive_fields else value) for key, value in dumped.items()}
+        result: dict[str, Any] = redact_value(hidden)
+        return result
+
+
+class HordeAPIObjectBaseModel(HordeAPIObject, BaseModel):
+    """Frozen pydantic base of named sub-models (entries and payloads inside requests and responses)."""
+
+    model_config = get_default_frozen_model_config_dict()
+
+
+class HordeAPIData(BaseModel):
+    """Frozen pydantic base of unnamed data objects and of the ``*Mixin`` classes."""
+
+    model_config = get_default_frozen_model_config_dict()
+
+
+class HordeAPIMessage(HordeAPIObject):
+    """Marker base of every request and response."""
+
+
+class HordeResponse(HordeAPIMessage):
+    """Marker base of every response.
+
+    Concrete bases record the monotonic time at which the response object was built
+    (:attr:`time_constructed`); it is not a field and takes no part in equality or hashing.
+    """
+
+    _time_constructed: float
+
+    @property
+    def time_constructed(self) -> float:
+        """``time.monotonic()`` when this response object was constructed."""
+        return self._time_constructed
+
+    def __eq__(self, other: object) -> bool:
+        """Compare by type, fields and extra fields (pydantic would also compare private attributes)."""
+        if type(self) is not type(other) or not isinstance(self, BaseModel) or not isinstance(other, BaseModel):
+            return NotImplemented if not isinstance(other, HordeResponse) else False
+        fields = type(self).model_fields
+        return all(getattr(self, name) == getattr(other, name) for name in fields) and (
+            self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment] # pydantic gives each frozen model a field-based hash
+
+
+class HordeResponseBaseModel(HordeResponse, BaseModel):
+    """A response whose JSON is an object."""
+
+    model_config = get_default_frozen_model_config_dict()
+
+    _time_constructed: float = PrivateAttr(default_factory=time.monotonic)
+
+
+_RootT = TypeVar("_RootT")
+
+
+class HordeResponseRootModel(HordeResponse, RootModel[_RootT]):
+    """A response whose JSON is a list (or another non-object value), held in ``root``."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True, use_attribute_docstrings=False)
+
+    _time_constructed: float = PrivateAttr(default_factory=time.monotonic)
+
+
+HordeResponseT = TypeVar("HordeResponseT", bound=HordeResponse)
+
+
+class HordeRequest(HordeAPIMessage, BaseModel):
+    """A request to a Horde-style API: the request protocol methods plus the fields that are sent.
+
+    Fields named in a client's header, query or path enums travel there; every other field goes in the
+    JSON body under its alias (only on methods that carry a body). Only fields the caller set, required
+    fields and those listed in :attr:`_always_sent_fields` are sent.
+    """
+
+    model_config = get_request_model_config_dict()
+
+    _always_sent_fields: ClassVar[frozenset[str]] = frozenset()
+    """Body fields sent even when the caller left them at their default."""
+
+    @classmethod
+    @abstractmethod
+    def get_http_method(cls) -> HTTPMethod:
+        """Return the HTTP method of this request."""
+
+    @classmethod
+    @abstractmethod
+    def get_api_endpoint_subpath(cls) -> StrEnum:
+        """Return the endpoint path template (a member of the API's endpoint enum)."""
+
+    @classmethod
+    @abstractmethod
+    def get_default_success_response_type(cls) -> type[HordeResponse]:
+        """Return the response class of the usual success status code."""
+
+    @classmethod
+    def get_success_status_response_pairs(cls) -> dict[HTTPStatus, type[HordeResponse]]:
+        """Map each success status code to its response class (default: 200 to the default type)."""
+        return {HTTPStatus.OK: cls.get_default_success_response_type()}
+
+    @classmethod
+    def get_api_url(cls) -> str:
+        """Return the API's base URL for this request; clients may override it per instance."""
+        raise NotImplementedError(f"{cls.__name__} has no default API URL; give the client a base_url")
+
+    @classmethod
+    def is_idempotent(cls) -> bool:
+        """Return True when sending this request twice has the effect of sending it once.
+
+        Idempotent requests may be retried after a failure that could have reached the server;
+        others (a POST creating a paid job) never are.
+        """
+        return cls.get_http_method() in _IDEMPOTENT_METHODS
+
+    @classmethod
+    def get_always_sent_fields(cls) -> frozenset[str]:
+        """Return the names of body fields sent even when left at their default."""
+        return cls._always_sent_fields
+
+    def get_follow_up_resolved_key(self, response: HordeResponse) -> str | None:
+        """Return the follow-up key this request's response settles (the job is done or cancelled).
+
+        Sessions call this after every successful request to stop tracking work that needs no cleanup any
+        more. The default settles nothing.
+        """
+        del response
+        return None
+
+
+class ResponseRequiringFollowUpMixin(HordeAPIData):
+    """A response that started server-side work which must be finished or cancelled.
+
+    Sessions remember every such response and, when they exit with the work unsettled, send the
+    requests from :meth:`get_follow_up_failure_cleanup_requests`.
+    """
+
+    @abstractmethod
+    def get_follow_up_key(self) -> str:
+        """Return the identity of the started work (a job id), used to settle it later."""
+
+    @abstractmethod
+    def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
+        """Return the requests that cancel the started work when it will not be finished."""
+
+    def does_require_follow_up(self) -> bool:
+        """Return False when this particular response started nothing (e.g. a dry run)."""
+        return True
+
+
+class ContainsMessageResponseMixin(HordeAPIData):
+    """A response that may carry a human-readable message from the server."""
+
+    message: str | None = Field(default=None, description="A message from the server, if any.")
+
+
+class APIKeyAllowedInRequestMixin(HordeAPIData):
+    """A request that may carry its own API key, overriding the client's.
+
+    The key is sent as the ``apikey`` header; it is excluded from dumps and from ``repr``.
+    """
+
+    apikey: str | None = Field(
+        default=None,
+        repr=False,
+        exclude=True,
+        description="The API key for this request; the client's key is used when not set.",
+    )
+
+
+@Unhashable
+@Unequatable
+class RequestErrorResponse(HordeResponseBaseModel):
+    """The body of an error answer: a message, a return code and, for validation failures, field errors."""
+
+    message: str = Field(default="", description="What went wrong, as the server says it.")
+    rc: str | None = Field(default=None, description="The server's return code, e.g. `InvalidAPIKey`.")
+    errors: dict[str, str] | None = Field(
+        default=None, description="For validation failures: the reason per invalid field."
+    )
+
+    @classmethod
+    def get_api_model_name(cls) -> str | None:
+        """Return the API's name for this model."""
+        return "RequestError"

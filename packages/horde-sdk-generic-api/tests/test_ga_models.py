@@ -1,0 +1,136 @@
+"""Model hierarchy, strict/lenient configuration, frozen models and the (un)hashable markers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from horde_sdk.generic_api.apimodels import HordeResponseRootModel, RequestErrorResponse
+from horde_sdk.generic_api.consts import ModelStrictness, get_default_frozen_model_config_dict, get_model_strictness
+from horde_sdk.generic_api.decoration import Unequatable, Unhashable, is_unequatable, is_unhashable
+from horde_sdk.generic_api.testing import enable_strict_models, strict_models_enabled
+from pydantic import ValidationError
+
+
+def test_the_test_suite_runs_in_strict_mode():
+    assert strict_models_enabled()
+    assert get_model_strictness() is ModelStrictness.STRICT
+    assert get_default_frozen_model_config_dict()["extra"] == "forbid"
+    enable_strict_models()  # idempotent once strict
+
+
+def test_strict_models_reject_unknown_fields(api):
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        api.JobStatusResponse.model_validate({"done": True, "surprise": 1})
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False)
+
+
+def test_production_models_are_lenient_and_keep_unknown_fields():
+    result = run_python(
+        """
+        from pydantic import Field
+        from horde_sdk.generic_api.apimodels import HordeResponseBaseModel
+        class Status(HordeResponseBaseModel):
+            done: bool = Field(description="d")
+            @classmethod
+            def get_api_model_name(cls): return "Status"
+        parsed = Status.model_validate({"done": True, "new_server_field": 3})
+        print(parsed.done, parsed.model_extra)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True {'new_server_field': 3}"
+
+
+def test_enabling_strict_mode_after_models_exist_is_refused():
+    result = run_python(
+        """
+        import horde_sdk.generic_api.apimodels
+        from horde_sdk.generic_api.testing import enable_strict_models
+        try:
+            enable_strict_models()
+        except RuntimeError as error:
+            print("refused:", "before importing" in str(error))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "refused: True"
+
+
+def test_requests_are_strict_even_in_production():
+    result = run_python(
+        """
+        from http import HTTPMethod
+        from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponseBaseModel
+        class R(HordeRequest):
+            prompt: str
+            @classmethod
+            def get_api_model_name(cls): return None
+            @classmethod
+            def get_http_method(cls): return HTTPMethod.POST
+            @classmethod
+            def get_api_endpoint_subpath(cls): return "/x"
+            @classmethod
+            def get_default_success_response_type(cls): return HordeResponseBaseModel
+        try:
+            R(prompt="a", promtp="typo")
+        except ValueError:
+            print("rejected")
+        """
+    )
+    assert result.stdout.strip() == "rejected", result.stderr
+
+
+def test_models_are_frozen_hashable_and_equal_by_fields(api):
+    first = api.JobStatusResponse(done=True, finished=2)
+    second = api.JobStatusResponse.model_validate_json(first.model_dump_json())
+    assert first == second
+    assert hash(first) == hash(second)
+    assert first.time_constructed <= second.time_constructed
+    with pytest.raises(ValidationError, match="frozen"):
+        first.done = False  # type: ignore[misc]
+    request = api.JobStatusRequest(id_="x")
+    assert request == api.JobStatusRequest.model_validate(request.model_dump())
+    assert hash(request) == hash(api.JobStatusRequest(id_="x"))
+
+
+def test_root_model_responses_are_equatable_and_hashable():
+    class Names(HordeResponseRootModel[tuple[str, ...]]):
+        @classmethod
+        def get_api_model_name(cls) -> str | None:
+            return "_ANONYMOUS_MODEL"
+
+    first = Names.model_validate(["a", "b"])
+    assert first == Names.model_validate_json('["a", "b"]')
+    assert hash(first) == hash(Names(("a", "b")))
+    assert first.root == ("a", "b")
+
+
+def test_unhashable_and_unequatable_mark_a_class():
+    assert is_unhashable(RequestErrorResponse)
+    assert is_unequatable(RequestErrorResponse)
+    with pytest.raises(TypeError):
+        hash(RequestErrorResponse(message="m", errors={"a": "b"}))
+
+    @Unhashable
+    @Unequatable
+    class Marked:
+        pass
+
+    assert is_unhashable(Marked)
+    assert is_unequatable(Marked)
+    assert not is_unhashable(object)
+
+
+def test_log_safe_dump_hides_keys_and_presigned_queries(api):
+    request = api.CreateJobRequest(prompt="see https://r2.example/x.webp?X-Amz-Signature=abc", apikey="secret-1")
+    dumped = request.log_safe_model_dump()
+    assert "secret-1" not in repr(dumped)
+    assert "X-Amz-Signature" not in repr(dumped)
+    assert "secret-1" not in repr(request)
+    assert dumped["prompt"].startswith("see https://r2.example/x.webp?")

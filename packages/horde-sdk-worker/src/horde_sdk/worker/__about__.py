@@ -1,0 +1,3 @@
+"""Version of the horde-sdk-worker distribution."""
+
+__version__ = "0.1.0"

@@ -179,7 +179,7 @@ class RequestCore:
         request_type = type(request)
         layout = self._layout(request_type)
         method = request_type.get_http_method()
-        template = str(request_type.get_api_endpoint_subpath().value)
+        template = str(request_type.get_api_endpoint_subpath())
 
         path_values: dict[str, str] = {}
         for placeholder, attribute in layout.path.items():
@@ -422,7 +422,7 @@ class _RequestLayout:
     ) -> _RequestLayout:
         fields = request_type.model_fields
         by_alias = {(info.alias or name): name for name, info in fields.items()}
-        template = str(request_type.get_api_endpoint_subpath().value)
+        template = str(request_type.get_api_endpoint_subpath())
         path: dict[str, str] = {}
         for placeholder in path_placeholders(template):
             attribute = path_fields_by_placeholder.get(placeholder)

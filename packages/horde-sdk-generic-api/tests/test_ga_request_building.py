@@ -127,3 +127,22 @@ def test_get_sends_no_body_on_the_wire(server, api, client_kwargs):
     assert sent.content == b""
     assert sent.url.params["page"] == "1"
     assert "apikey" not in sent.headers  # no key configured, none sent
+
+
+def test_a_path_field_is_not_also_sent_as_query(api):
+    from horde_sdk.generic_api.metadata import GenericPathFields, GenericQueryFields
+
+    class QueryToo(GenericQueryFields):
+        team_id = "team_id"
+        page = "page"
+        tags = "tag"
+        include_details = "details"
+
+    class Paths(GenericPathFields):
+        team_id = "team_id"
+        member_id = "member_id"
+
+    core = RequestCore(HordeClientSettings(), query_fields=QueryToo, path_fields=Paths)
+    prepared = core.build(api.TeamMemberRequest(team_id="t9", member_id=1, page=3))
+    assert prepared.url.endswith("/v2/teams/t9/members/1")
+    assert prepared.params == [("page", "3")]

@@ -435,8 +435,11 @@ class _RequestLayout:
                     f"{request_type.__name__} has no field for the path placeholder {{{placeholder}}} of {template}"
                 )
             path[placeholder] = attribute
-        headers = tuple((name, wire) for name, wire in header_fields.items() if name in fields)
-        query = tuple((name, wire) for name, wire in query_fields.items() if name in fields)
+        # A field filling a path placeholder goes nowhere else, even if the API also uses its name as
+        # a query or header field on other endpoints (e.g. ``user_id``).
+        in_path = set(path.values())
+        headers = tuple((name, wire) for name, wire in header_fields.items() if name in fields and name not in in_path)
+        query = tuple((name, wire) for name, wire in query_fields.items() if name in fields and name not in in_path)
         routed = set(path.values()) | {name for name, _ in headers} | {name for name, _ in query}
         body = frozenset(name for name, info in fields.items() if name not in routed and not info.exclude)
         return cls(path=path, headers=headers, query=query, body=body)

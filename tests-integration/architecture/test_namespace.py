@@ -7,8 +7,9 @@ import importlib.metadata
 import importlib.util
 from pathlib import Path
 
-import horde_sdk
 import pytest
+
+import horde_sdk
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIRS = sorted(p for p in (REPO_ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file())

@@ -75,6 +75,7 @@ def _heartbeat_classes() -> tuple[type, type]:
 def measure_sync(base_url: str, requests: int) -> tuple[float, float]:
     """Return (raw httpx, SDK) microseconds per request for the blocking clients."""
     import httpx
+
     from horde_sdk.generic_api.generic_clients import GenericHordeAPIManualClient
 
     request_type, _ = _heartbeat_classes()
@@ -108,6 +109,7 @@ def measure_sync(base_url: str, requests: int) -> tuple[float, float]:
 
 async def _measure_async(base_url: str, requests: int) -> tuple[float, float]:
     import httpx
+
     from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClient
 
     request_type, _ = _heartbeat_classes()

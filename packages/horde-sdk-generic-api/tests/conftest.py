@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from pydantic import Field
+
 from horde_sdk.generic_api.apimodels import (
     APIKeyAllowedInRequestMixin,
     HordeRequest,
@@ -21,7 +23,6 @@ from horde_sdk.generic_api.apimodels import (
 )
 from horde_sdk.generic_api.endpoints import GENERIC_API_ENDPOINT_SUBPATH
 from horde_sdk.generic_api.metadata import GenericPathFields, GenericQueryFields
-from pydantic import Field
 
 BASE_URL = "https://horde.test/api"
 

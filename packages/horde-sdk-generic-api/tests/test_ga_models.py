@@ -7,11 +7,12 @@ import sys
 import textwrap
 
 import pytest
+from pydantic import ValidationError
+
 from horde_sdk.generic_api.apimodels import HordeResponseRootModel, RequestErrorResponse
 from horde_sdk.generic_api.consts import ModelStrictness, get_default_frozen_model_config_dict, get_model_strictness
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable, is_unequatable, is_unhashable
 from horde_sdk.generic_api.testing import enable_strict_models, strict_models_enabled
-from pydantic import ValidationError
 
 
 def test_the_test_suite_runs_in_strict_mode():

@@ -7,6 +7,7 @@ import threading
 
 import httpx
 import pytest
+
 from horde_sdk.generic_api.generic_clients import GenericHordeAPIManualClient
 from horde_sdk.generic_api.ratelimit import ClientRateLimiter, RateLimitRule
 from horde_sdk.generic_api.settings import HordeClientSettings, HordeTimeouts, parse_retry_after

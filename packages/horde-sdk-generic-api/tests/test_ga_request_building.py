@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from horde_sdk.generic_api.core import RequestCore
 from horde_sdk.generic_api.exceptions import HordeRequestBuildError
 from horde_sdk.generic_api.generic_clients import GenericHordeAPIManualClient

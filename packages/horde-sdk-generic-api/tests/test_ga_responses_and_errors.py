@@ -6,6 +6,7 @@ import pickle
 
 import httpx
 import pytest
+
 from horde_sdk.generic_api.exceptions import (
     HordeAPIError,
     HordeBadRequestError,

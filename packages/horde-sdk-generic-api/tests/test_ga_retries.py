@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from horde_sdk.generic_api.core import RawResponse, RequestCore, SendAction, SleepAction, TransportFailure
 from horde_sdk.generic_api.exceptions import HordeConnectionError, HordeServerError, HordeTimeoutError
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClient, GenericHordeAPIManualClient

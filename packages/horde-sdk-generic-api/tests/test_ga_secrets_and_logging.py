@@ -7,6 +7,7 @@ import logging
 import httpx
 import pytest
 import structlog
+
 from horde_sdk.generic_api.exceptions import HordeError
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPISession, GenericHordeAPISession
 from horde_sdk.generic_api.log import REDACTED, get_logger, redact_text

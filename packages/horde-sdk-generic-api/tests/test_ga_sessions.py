@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
+
 from horde_sdk.generic_api.exceptions import HordeCleanupError
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPISession, GenericHordeAPISession
 from horde_sdk.generic_api.settings import RetryPolicy

@@ -28,10 +28,11 @@ from enum import StrEnum
 from http import HTTPMethod, HTTPStatus
 from typing import Any, ClassVar, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel
+
 from horde_sdk.generic_api.consts import get_default_frozen_model_config_dict, get_request_model_config_dict
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable
 from horde_sdk.generic_api.log import SENSITIVE_KEYS, redact_value
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel
 
 __all__ = [
     "APIKeyAllowedInRequestMixin",

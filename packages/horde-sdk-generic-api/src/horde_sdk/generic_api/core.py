@@ -24,6 +24,8 @@ from enum import Enum, StrEnum
 from http import HTTPMethod, HTTPStatus
 from typing import Any, Literal
 
+from pydantic import BaseModel, ValidationError
+
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse, ResponseRequiringFollowUpMixin
 from horde_sdk.generic_api.endpoints import join_url, path_placeholders, url_from_template
 from horde_sdk.generic_api.exceptions import (
@@ -45,7 +47,6 @@ from horde_sdk.generic_api.metadata import (
     GenericQueryFields,
 )
 from horde_sdk.generic_api.settings import HordeClientSettings, parse_retry_after
-from pydantic import BaseModel, ValidationError
 
 __all__ = [
     "Action",

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
 import anyio
+
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import (
     FollowUpTracker,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import httpx
+
 from horde_sdk.generic_api.core import PreparedRequest, RawResponse, TransportFailure
 from horde_sdk.generic_api.settings import HordeTimeouts
 

@@ -176,6 +176,23 @@ class RC(StrEnum):
     InvalidTransparencyImg2Img = "InvalidTransparencyImg2Img"
     InvalidTransparencyCN = "InvalidTransparencyCN"
     HiResMismatch = "HiResMismatch"
+    SharedKeyInvalid = "SharedKeyInvalid"
+    SharedKeyAssignedStyles = "SharedKeyAssignedStyles"
+    StylesAnonForbidden = "StylesAnonForbidden"
+    StylePromptMissingVars = "StylePromptMissingVars"
+    StylesRequiresCustomizer = "StylesRequiresCustomizer"
+    StyleMismatch = "StyleMismatch"
+    StyleGetMistmatch = "StyleGetMistmatch"
+    TooManyStyleExamples = "TooManyStyleExamples"
+    ExampleURLAlreadyInUse = "ExampleURLAlreadyInUse"
+    MessagesOnlyOwnWorkers = "MessagesOnlyOwnWorkers"
+    NotUserOrMod = "NotUserOrMod"
+    CannotDeleteMod = "CannotDeleteMod"
+    UserNotDeleted = "UserNotDeleted"
+    DeletedUser = "DeletedUser"
+    CannotWipeActiveUser = "CannotWipeActiveUser"
+    NonServiceForbidden = "NonServiceForbidden"
+    NulByteInPayload = "NulByteInPayload"
 
 
 class GENERATION_STATE(StrEnum):  # noqa: N801 - KNOWN_-style constant set

@@ -14,15 +14,44 @@ if TYPE_CHECKING:
         BaseAIHordeRequest,
         JobRequestMixin,
     )
+    from horde_sdk.ai_horde_api.apimodels.common import (
+        LorasPayloadEntry,
+        ModelPayloadStyleKobold,
+        ModelSpecialPayloadStable,
+        RequestError,
+        RequestSingleWarning,
+        RequestValidationError,
+        ResponseModelStylesShort,
+        SimpleResponse,
+        TIPayloadEntry,
+    )
 
 _EXPORTS: dict[str, str] = {
     "BaseAIHordeRequest": "base",
     "JobRequestMixin": "base",
+    "LorasPayloadEntry": "common",
+    "ModelPayloadStyleKobold": "common",
+    "ModelSpecialPayloadStable": "common",
+    "RequestError": "common",
+    "RequestSingleWarning": "common",
+    "RequestValidationError": "common",
+    "ResponseModelStylesShort": "common",
+    "SimpleResponse": "common",
+    "TIPayloadEntry": "common",
 }
 
 __all__ = [
     "BaseAIHordeRequest",
     "JobRequestMixin",
+    "LorasPayloadEntry",
+    "ModelPayloadStyleKobold",
+    "ModelSpecialPayloadStable",
+    "RequestError",
+    "RequestSingleWarning",
+    "RequestValidationError",
+    "ResponseModelStylesShort",
+    "SimpleResponse",
+    "TIPayloadEntry",
 ]
 
 

@@ -1,0 +1,53 @@
+"""Alchemy (image post-processing and analysis) parameters, templates, feature flags and `KNOWN_ALCHEMY_FORMS`."""
+
+from horde_sdk.generation_parameters.alchemy.consts import (
+    KNOWN_ALCHEMY_FORMS,
+)
+from horde_sdk.generation_parameters.alchemy.object_models import (
+    AestheticAlchemyParameters,
+    AlchemyFeatureFlags,
+    AlchemyFormParameters,
+    AlchemyFormParametersBase,
+    AlchemyParameters,
+    AlchemyParametersTemplate,
+    CaptionAlchemyParameters,
+    DescribeAlchemyParameters,
+    FacefixAlchemyParameters,
+    InterrogateAlchemyParameters,
+    KnownAlchemyForm,
+    KnownFacefixer,
+    KnownUpscaler,
+    NSFWAlchemyParameters,
+    OtherAlchemyParameters,
+    PaletteAlchemyParameters,
+    StripBackgroundAlchemyParameters,
+    UpscaleAlchemyParameters,
+    VectorizeAlchemyParameters,
+    get_alchemy_feature_flags_required,
+    get_alchemy_form_parameters,
+)
+
+__all__ = [
+    "KNOWN_ALCHEMY_FORMS",
+    "AestheticAlchemyParameters",
+    "AlchemyFeatureFlags",
+    "AlchemyFormParameters",
+    "AlchemyFormParametersBase",
+    "AlchemyParameters",
+    "AlchemyParametersTemplate",
+    "CaptionAlchemyParameters",
+    "DescribeAlchemyParameters",
+    "FacefixAlchemyParameters",
+    "InterrogateAlchemyParameters",
+    "KnownAlchemyForm",
+    "KnownFacefixer",
+    "KnownUpscaler",
+    "NSFWAlchemyParameters",
+    "OtherAlchemyParameters",
+    "PaletteAlchemyParameters",
+    "StripBackgroundAlchemyParameters",
+    "UpscaleAlchemyParameters",
+    "VectorizeAlchemyParameters",
+    "get_alchemy_feature_flags_required",
+    "get_alchemy_form_parameters",
+]

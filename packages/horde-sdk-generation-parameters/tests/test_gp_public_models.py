@@ -14,7 +14,7 @@ import pydantic
 import pytest
 
 import horde_sdk.generation_parameters as gp
-from horde_sdk.generation_parameters._validation import KNOWN_VALUES_LOGGER_NAME, UNKNOWN_KNOWN_VALUE_EVENT, KnownValue
+from horde_sdk.generation_parameters.validation import KNOWN_VALUES_LOGGER_NAME, UNKNOWN_KNOWN_VALUE_EVENT, KnownValue
 
 PUBLIC_MODELS: list[type[pydantic.BaseModel]] = sorted(
     {

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field
 
-from horde_sdk.generation_parameters._validation import Bounds, KnownValue, NotEmpty, resolve_known_value
 from horde_sdk.generation_parameters.alchemy.consts import KNOWN_ALCHEMY_FORMS
 from horde_sdk.generation_parameters.generic.consts import (
     KNOWN_FACEFIXERS,
@@ -27,6 +26,7 @@ from horde_sdk.generation_parameters.generic.object_models import (
     GenerationSourceImage,
     ParametersTemplateBase,
 )
+from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotEmpty, resolve_known_value
 
 KnownAlchemyForm: TypeAlias = Annotated[KNOWN_ALCHEMY_FORMS | str, KnownValue(KNOWN_ALCHEMY_FORMS)]
 KnownUpscaler: TypeAlias = Annotated[KNOWN_UPSCALERS | str, KnownValue(KNOWN_UPSCALERS)]

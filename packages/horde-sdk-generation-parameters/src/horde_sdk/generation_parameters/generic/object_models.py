@@ -19,11 +19,11 @@ from typing import Annotated, Any, Self, TypeAlias, TypeVar
 
 from pydantic import BaseModel, Field, PlainSerializer, model_validator
 
-from horde_sdk.generation_parameters._validation import Bounds, NotEmpty
 from horde_sdk.generation_parameters.generic.consts import (
     GENERATION_PARAMETERS_SCHEMA_VERSION,
     get_generation_parameters_model_config,
 )
+from horde_sdk.generation_parameters.validation import Bounds, NotEmpty
 
 
 def _image_as_json_text(image: bytes | str) -> str:

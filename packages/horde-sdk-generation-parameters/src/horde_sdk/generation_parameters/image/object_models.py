@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from horde_sdk.generation_parameters._validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
 from horde_sdk.generation_parameters.generic.consts import KNOWN_IMAGE_POST_PROCESSORS
 from horde_sdk.generation_parameters.generic.object_models import (
     ComposedParameterSetBase,
@@ -39,6 +38,7 @@ from horde_sdk.generation_parameters.image.consts import (
     KNOWN_IMAGE_WORKFLOWS,
     KNOWN_TI_INJECT_LOCATIONS,
 )
+from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
 
 
 def _seed_as_text(value: Any) -> Any:  # noqa: ANN401 (raw input)

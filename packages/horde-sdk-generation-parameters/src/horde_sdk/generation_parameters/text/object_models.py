@@ -10,7 +10,6 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import Field
 
-from horde_sdk.generation_parameters._validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
 from horde_sdk.generation_parameters.generic.object_models import (
     ComposedParameterSetBase,
     ExtraSourceImageEntry,
@@ -24,6 +23,7 @@ from horde_sdk.generation_parameters.text.consts import (
     KNOWN_TEXT_FORMATTING_OPTIONS,
     KNOWN_TEXT_SAMPLERS,
 )
+from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
 
 _AtLeastOne: TypeAlias = Annotated[int, Bounds(minimum=1)]
 _NonNegativeInt: TypeAlias = Annotated[int, Bounds(minimum=0)]

@@ -1,4 +1,4 @@
-"""Private field constraints shared by every parameter model of the package.
+"""Field constraints shared by every parameter model of horde_sdk (public: API packages reuse them).
 
 Each constraint is an annotation used inside `typing.Annotated`. They exist so that a rejected value produces
 an error that names the field and the broken rule (for example ``width must be a multiple of 64, got 500``),

@@ -132,7 +132,7 @@ _RootT = TypeVar("_RootT")
 class HordeResponseRootModel(HordeResponse, RootModel[_RootT]):
     """A response whose JSON is a list (or another non-object value), held in ``root``."""
 
-    model_config = ConfigDict(frozen=True, from_attributes=True, use_attribute_docstrings=False)
+    model_config = ConfigDict(frozen=True, from_attributes=True, use_attribute_docstrings=False, defer_build=True)
 
     _time_constructed: float = PrivateAttr(default_factory=time.monotonic)
 

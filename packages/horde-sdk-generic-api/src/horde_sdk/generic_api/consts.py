@@ -88,7 +88,8 @@ def get_default_frozen_model_config_dict() -> ConfigDict:
 
     Field descriptions are given with ``Field(description=...)`` rather than attribute docstrings:
     pydantic's ``use_attribute_docstrings`` reads every class's source file at import, which makes a
-    large API package slow to import.
+    large API package slow to import. Validators are built on a model's first use (``defer_build``),
+    so importing a module of many models costs little until they are used.
     """
     _StrictnessState.configs_issued += 1
     return ConfigDict(
@@ -98,6 +99,7 @@ def get_default_frozen_model_config_dict() -> ConfigDict:
         validate_by_name=True,
         validate_by_alias=True,
         use_attribute_docstrings=False,
+        defer_build=True,
     )
 
 

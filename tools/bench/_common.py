@@ -82,5 +82,8 @@ def clean_venv(*distributions: str) -> Iterator[str]:
         subprocess.run([sys.executable, "-m", "uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
         python = str(venv / "bin" / "python")
         paths = [str(REPO / "packages" / name) for name in distributions]
-        subprocess.run([sys.executable, "-m", "uv", "pip", "install", "-q", "--compile-bytecode", "--python", python, *paths], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "uv", "pip", "install", "-q", "--compile-bytecode", "--python", python, *paths],
+            check=True,
+        )
         yield python

@@ -135,3 +135,31 @@ def test_log_safe_dump_hides_keys_and_presigned_queries(api):
     assert "X-Amz-Signature" not in repr(dumped)
     assert "secret-1" not in repr(request)
     assert dumped["prompt"].startswith("see https://r2.example/x.webp?")
+
+
+def test_a_lenient_mixin_after_the_request_base_cannot_make_a_request_lenient():
+    result = run_python(
+        """
+        from http import HTTPMethod
+        from pydantic import Field
+        from horde_sdk.generic_api.apimodels import HordeAPIData, HordeRequest, HordeResponseBaseModel
+        class LenientMixin(HordeAPIData):
+            note: str | None = Field(default=None, description="n")
+        class R(HordeRequest, LenientMixin):
+            prompt: str
+            @classmethod
+            def get_api_model_name(cls): return None
+            @classmethod
+            def get_http_method(cls): return HTTPMethod.POST
+            @classmethod
+            def get_api_endpoint_subpath(cls): return "/x"
+            @classmethod
+            def get_default_success_response_type(cls): return HordeResponseBaseModel
+        print(LenientMixin.model_config["extra"], R.model_config["extra"])
+        try:
+            R(prompt="a", promtp="typo")
+        except ValueError:
+            print("rejected")
+        """
+    )
+    assert result.stdout.split() == ["allow", "forbid", "rejected"], result.stderr

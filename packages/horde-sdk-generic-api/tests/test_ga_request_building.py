@@ -147,3 +147,34 @@ def test_a_path_field_is_not_also_sent_as_query(api):
     prepared = core.build(api.TeamMemberRequest(team_id="t9", member_id=1, page=3))
     assert prepared.url.endswith("/v2/teams/t9/members/1")
     assert prepared.params == [("page", "3")]
+
+
+def test_query_named_fields_of_a_body_request_go_in_the_body(api):
+    from horde_sdk.generic_api.metadata import GenericQueryFields
+
+    class Query(GenericQueryFields):
+        page = "page"
+        model_name = "model"
+
+    core = RequestCore(HordeClientSettings(), query_fields=Query, path_fields=api.FakePathFields)
+    prepared = core.build(api.CreateJobRequest(prompt="x", model_name="turbo"))
+    assert prepared.params == []
+    assert prepared.json_body["model"] == "turbo"
+
+
+def test_delete_carries_a_body_only_when_the_request_says_so(api):
+    class DeleteWithBody(api.CancelJobRequest):
+        reason: str = "no longer needed"
+
+    core = RequestCore(HordeClientSettings(), path_fields=api.FakePathFields)
+    with pytest.raises(HordeRequestBuildError, match="carry no body"):
+        core.build(DeleteWithBody(id_="j", reason="x"))
+
+    class AllowedDeleteWithBody(DeleteWithBody):
+        @classmethod
+        def is_delete_with_body(cls) -> bool:
+            return True
+
+    prepared = core.build(AllowedDeleteWithBody(id_="j", reason="done"))
+    assert prepared.method == "DELETE"
+    assert prepared.json_body == {"reason": "done"}

@@ -26,7 +26,7 @@ import time
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from http import HTTPMethod, HTTPStatus
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel
 
@@ -140,7 +140,33 @@ class HordeResponseRootModel(HordeResponse, RootModel[_RootT]):
 HordeResponseT = TypeVar("HordeResponseT", bound=HordeResponse)
 
 
-class HordeRequest(HordeAPIMessage, BaseModel):
+if TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelMetaclass
+else:
+    _ModelMetaclass = type(BaseModel)  # pydantic's metaclass, without importing a private module
+
+
+class _HordeRequestMetaclass(_ModelMetaclass):
+    """Makes every request class reject unknown fields, whatever its bases' configurations say.
+
+    pydantic merges ``model_config`` from the bases in order, so a lenient mixin listed after the
+    request base would otherwise make a request accept (and send) misspelled keywords in production.
+    """
+
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        **kwargs: Any,  # noqa: ANN401 - forwarded to pydantic's metaclass
+    ) -> type:
+        config = dict(namespace.get("model_config", {}))
+        config["extra"] = "forbid"
+        namespace["model_config"] = config
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_HordeRequestMetaclass):
     """A request to a Horde-style API: the request protocol methods plus the fields that are sent.
 
     Fields named in a client's header, query or path enums travel there; every other field goes in the
@@ -186,6 +212,11 @@ class HordeRequest(HordeAPIMessage, BaseModel):
         others (a POST creating a paid job) never are.
         """
         return cls.get_http_method() in _IDEMPOTENT_METHODS
+
+    @classmethod
+    def is_delete_with_body(cls) -> bool:
+        """Return True for the rare DELETE request whose fields travel in a JSON body (default False)."""
+        return False
 
     @classmethod
     def get_always_sent_fields(cls) -> frozenset[str]:

@@ -62,6 +62,20 @@ __all__ = [
 ]
 
 _BODYLESS_METHODS = frozenset({HTTPMethod.GET, HTTPMethod.DELETE, HTTPMethod.HEAD, HTTPMethod.OPTIONS})
+
+
+def _carries_body(request_type: type[HordeRequest]) -> bool:
+    """Return True when the request's fields (beyond path and headers) travel in a JSON body.
+
+    GET, HEAD and OPTIONS never do; DELETE only when the request class says so
+    (:meth:`HordeRequest.is_delete_with_body`); POST, PUT and PATCH always do.
+    """
+    method = request_type.get_http_method()
+    if method == HTTPMethod.DELETE:
+        return request_type.is_delete_with_body()
+    return method not in _BODYLESS_METHODS
+
+
 _MAX_MESSAGE_CHARS = 500
 
 
@@ -242,7 +256,7 @@ class RequestCore:
         if not layout.body:
             return None
         request_type = type(request)
-        if method in _BODYLESS_METHODS:
+        if not _carries_body(request_type):
             raise HordeRequestBuildError(
                 f"{request_type.__name__}: {method} requests carry no body, but fields "
                 f"{sorted(layout.body)} are neither path, query nor header fields"
@@ -440,7 +454,13 @@ class _RequestLayout:
         # a query or header field on other endpoints (e.g. ``user_id``).
         in_path = set(path.values())
         headers = tuple((name, wire) for name, wire in header_fields.items() if name in fields and name not in in_path)
-        query = tuple((name, wire) for name, wire in query_fields.items() if name in fields and name not in in_path)
+        # Query fields exist only on requests without a body: on POST/PUT/PATCH a field named like a
+        # query parameter of another endpoint (``name``, ``filter_type``) is a body property.
+        query = (
+            ()
+            if _carries_body(request_type)
+            else tuple((name, wire) for name, wire in query_fields.items() if name in fields and name not in in_path)
+        )
         routed = set(path.values()) | {name for name, _ in headers} | {name for name, _ in query}
         body = frozenset(name for name, info in fields.items() if name not in routed and not info.exclude)
         return cls(path=path, headers=headers, query=query, body=body)

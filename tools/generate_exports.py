@@ -43,13 +43,22 @@ def __dir__() -> list[str]:
 """
 
 
-def isort_key(name: str) -> tuple[int, str]:
-    """Order names as ruff's RUF022 expects: CONSTANTS, then Classes, then everything else."""
-    if name.isupper() or (name.upper() == name and any(c.isalpha() for c in name)):
-        return (0, name)
+def _kind(name: str) -> int:
+    if name.upper() == name and any(c.isalpha() for c in name):
+        return 0  # CONSTANT
     if name[:1].isupper():
-        return (1, name)
-    return (2, name)
+        return 1  # Class
+    return 2  # everything else
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """Order ``__all__`` as ruff's RUF022 expects: CONSTANTS, then Classes, then the rest."""
+    return (_kind(name), name)
+
+
+def import_key(name: str) -> tuple[int, str, str]:
+    """Order imported names as ruff's isort does: by kind, then case-insensitively."""
+    return (_kind(name), name.lower(), name)
 
 
 def module_exports(path: Path) -> list[str]:
@@ -92,7 +101,7 @@ def render(package_dir: Path, doc: str) -> str:
         by_module.setdefault(module, []).append(name)
     package = ".".join(package_dir.parts[package_dir.parts.index("horde_sdk") :])
     for module in sorted(by_module):
-        names = sorted(by_module[module])
+        names = sorted(by_module[module], key=import_key)
         lines.append(f"    from {package}.{module} import (")
         lines.extend(f"        {name}," for name in names)
         lines.append("    )")

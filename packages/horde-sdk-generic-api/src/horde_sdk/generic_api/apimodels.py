@@ -204,14 +204,14 @@ class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_HordeRequestMetaclass)
         """Return the API's base URL for this request; clients may override it per instance."""
         raise NotImplementedError(f"{cls.__name__} has no default API URL; give the client a base_url")
 
-    @classmethod
-    def is_idempotent(cls) -> bool:
+    def is_idempotent(self) -> bool:
         """Return True when sending this request twice has the effect of sending it once.
 
         Idempotent requests may be retried after a failure that could have reached the server;
-        others (a POST creating a paid job) never are.
+        others (a POST creating a paid job) never are. It is asked of the request itself, so a POST made
+        safe by an idempotency key it carries can say so.
         """
-        return cls.get_http_method() in _IDEMPOTENT_METHODS
+        return type(self).get_http_method() in _IDEMPOTENT_METHODS
 
     @classmethod
     def is_delete_with_body(cls) -> bool:

@@ -222,7 +222,7 @@ class RequestCore:
             headers=headers,
             params=params,
             json_body=json_body,
-            idempotent=request_type.is_idempotent(),
+            idempotent=request.is_idempotent(),
         )
 
     def _headers(self, request: HordeRequest, layout: _RequestLayout) -> dict[str, str]:

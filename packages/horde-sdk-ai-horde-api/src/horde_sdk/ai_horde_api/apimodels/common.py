@@ -6,12 +6,14 @@ textual-inversion and text-parameter payloads that both generation requests and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, RootModel
 
 from horde_sdk.ai_horde_api.consts import RC, WARNING_CODE
 from horde_sdk.ai_horde_api.fields import StyleID
+from horde_sdk.generation_parameters.image.consts import KNOWN_TI_INJECT_LOCATIONS
+from horde_sdk.generation_parameters.validation import KnownValue
 from horde_sdk.generic_api.apimodels import HordeAPIObject, HordeAPIObjectBaseModel, HordeResponseBaseModel
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable
 
@@ -64,13 +66,24 @@ class RequestValidationError(RequestError):
 class SimpleResponse(HordeResponseBaseModel):
     """A plain acknowledgement carrying only a message (``OK`` when all went well).
 
-    Represents the data returned from several endpoints (deletions and similar operations); the
-    endpoint families that answer with it list themselves in their request classes.
+    Represents the data returned from the following endpoints and http status codes:
+        - /v2/collections/{collection_id} | DeleteCollectionRequest [DELETE] -> 200
+        - /v2/filters/{filter_id} | DeleteFilterRequest [DELETE] -> 200
+        - /v2/operations/block_worker_ipaddr/{worker_id} | BlockWorkerIPRequest [PUT] -> 200
+        - /v2/operations/block_worker_ipaddr/{worker_id} | DeleteWorkerIPBlockRequest [DELETE] -> 200
+        - /v2/operations/ipaddr | AddIPTimeoutRequest [POST] -> 200
+        - /v2/operations/ipaddr | DeleteIPTimeoutRequest [DELETE] -> 200
+        - /v2/sharedkeys/{sharedkey_id} | DeleteSharedKeyRequest [DELETE] -> 200
+        - /v2/styles/image/{style_id} | DeleteImageStyleRequest [DELETE] -> 200
+        - /v2/styles/image/{style_id}/example/{example_id} | DeleteImageStyleExampleRequest [DELETE] -> 200
+        - /v2/styles/text/{style_id} | DeleteTextStyleRequest [DELETE] -> 200
+        - /v2/users/{user_id} | DeleteUserRequest [DELETE] -> 200
+        - /v2/workers/messages/{message_id} | DeleteWorkerMessageRequest [DELETE] -> 200
 
     v2 API Model: `SimpleResponse`
     """
 
-    message: str = Field(default="OK", description="How the operation ended, as a short text.")
+    message: str = Field(description="How the operation ended, as a short text (`OK` when all went well).")
 
     @classmethod
     def get_api_model_name(cls) -> str | None:
@@ -142,7 +155,7 @@ class TIPayloadEntry(HordeAPIObjectBaseModel):
     """
 
     name: str = Field(min_length=1, max_length=255, description="The embedding's exact name or CivitAI id.")
-    inject_ti: str | None = Field(
+    inject_ti: Annotated[KNOWN_TI_INJECT_LOCATIONS | str, KnownValue(KNOWN_TI_INJECT_LOCATIONS)] | None = Field(
         default=None,
         description="Add the embedding to the `prompt` or the `negprompt` by itself; unset: the prompt names it.",
     )

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     )
     from horde_sdk.ai_horde_api.apimodels.documents import (
         KNOWN_DOCUMENT_FORMAT,
+        BaseDocumentRequest,
         HordeDocumentResponse,
         PrivacyPolicyRequest,
         SponsorsRequest,
@@ -312,6 +313,7 @@ _EXPORTS: dict[str, str] = {
     "AllWorkersDetailsRequest": "workers",
     "AllWorkersDetailsResponse": "workers",
     "BaseAIHordeRequest": "base",
+    "BaseDocumentRequest": "documents",
     "BlockWorkerIPRequest": "operations",
     "CheckPromptSuspicionRequest": "filters",
     "CollectionDetailsResponse": "collections",
@@ -542,6 +544,7 @@ __all__ = [
     "AllWorkersDetailsRequest",
     "AllWorkersDetailsResponse",
     "BaseAIHordeRequest",
+    "BaseDocumentRequest",
     "BlockWorkerIPRequest",
     "CheckPromptSuspicionRequest",
     "CollectionDetailsResponse",

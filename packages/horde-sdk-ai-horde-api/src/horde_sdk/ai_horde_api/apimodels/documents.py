@@ -19,6 +19,7 @@ from horde_sdk.generic_api.apimodels import HordeResponseBaseModel
 
 __all__ = [
     "KNOWN_DOCUMENT_FORMAT",
+    "BaseDocumentRequest",
     "HordeDocumentResponse",
     "PrivacyPolicyRequest",
     "SponsorsRequest",
@@ -56,11 +57,8 @@ class HordeDocumentResponse(HordeResponseBaseModel):
         return "HordeDocument"
 
 
-class PrivacyPolicyRequest(BaseAIHordeRequest):
-    """Fetch the horde's privacy policy.
-
-    Represents a GET request to the /v2/documents/privacy endpoint.
-    """
+class BaseDocumentRequest(BaseAIHordeRequest):
+    """Base of the three document requests: they differ only in their endpoint."""
 
     format_: KnownDocumentFormat | None = Field(
         default=None, alias="format", description="`html` (the server's default) or `markdown`."
@@ -80,6 +78,13 @@ class PrivacyPolicyRequest(BaseAIHordeRequest):
     @classmethod
     def get_api_model_name(cls) -> str | None:
         return None
+
+
+class PrivacyPolicyRequest(BaseDocumentRequest):
+    """Fetch the horde's privacy policy.
+
+    Represents a GET request to the /v2/documents/privacy endpoint.
+    """
 
     @override
     @classmethod
@@ -87,30 +92,11 @@ class PrivacyPolicyRequest(BaseAIHordeRequest):
         return AI_HORDE_API_ENDPOINT_SUBPATH.v2_documents_privacy
 
 
-class SponsorsRequest(BaseAIHordeRequest):
+class SponsorsRequest(BaseDocumentRequest):
     """Fetch the list of the horde's sponsors.
 
     Represents a GET request to the /v2/documents/sponsors endpoint.
     """
-
-    format_: KnownDocumentFormat | None = Field(
-        default=None, alias="format", description="`html` (the server's default) or `markdown`."
-    )
-
-    @override
-    @classmethod
-    def get_http_method(cls) -> HTTPMethod:
-        return HTTPMethod.GET
-
-    @override
-    @classmethod
-    def get_default_success_response_type(cls) -> type[HordeDocumentResponse]:
-        return HordeDocumentResponse
-
-    @override
-    @classmethod
-    def get_api_model_name(cls) -> str | None:
-        return None
 
     @override
     @classmethod
@@ -118,30 +104,11 @@ class SponsorsRequest(BaseAIHordeRequest):
         return AI_HORDE_API_ENDPOINT_SUBPATH.v2_documents_sponsors
 
 
-class TermsRequest(BaseAIHordeRequest):
+class TermsRequest(BaseDocumentRequest):
     """Fetch the horde's terms of service.
 
     Represents a GET request to the /v2/documents/terms endpoint.
     """
-
-    format_: KnownDocumentFormat | None = Field(
-        default=None, alias="format", description="`html` (the server's default) or `markdown`."
-    )
-
-    @override
-    @classmethod
-    def get_http_method(cls) -> HTTPMethod:
-        return HTTPMethod.GET
-
-    @override
-    @classmethod
-    def get_default_success_response_type(cls) -> type[HordeDocumentResponse]:
-        return HordeDocumentResponse
-
-    @override
-    @classmethod
-    def get_api_model_name(cls) -> str | None:
-        return None
 
     @override
     @classmethod

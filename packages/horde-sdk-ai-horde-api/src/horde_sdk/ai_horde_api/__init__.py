@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from horde_sdk.ai_horde_api.__about__ import (
         __version__,
     )
+    from horde_sdk.ai_horde_api.ai_horde_clients import (
+        DEFAULT_AI_HORDE_CLIENT_AGENT,
+        AIHordeAPIAsyncClientSession,
+        AIHordeAPIAsyncManualClient,
+        AIHordeAPIClientSession,
+        AIHordeAPIManualClient,
+        AIHordeClientOptions,
+    )
     from horde_sdk.ai_horde_api.consts import (
         AI_HORDE_RATE_LIMIT_RULES,
         ALCHEMY_FORM_STATE,
@@ -74,7 +82,12 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "AIHordeAPIAsyncClientSession": "ai_horde_clients",
+    "AIHordeAPIAsyncManualClient": "ai_horde_clients",
+    "AIHordeAPIClientSession": "ai_horde_clients",
+    "AIHordeAPIManualClient": "ai_horde_clients",
     "AIHordeAcceptTypes": "metadata",
+    "AIHordeClientOptions": "ai_horde_clients",
     "AIHordeHeaderFields": "metadata",
     "AIHordePathFields": "metadata",
     "AIHordeQueryFields": "metadata",
@@ -85,6 +98,7 @@ _EXPORTS: dict[str, str] = {
     "ALCHEMY_REQUEST_STATE": "consts",
     "ANON_API_KEY": "consts",
     "CollectionID": "fields",
+    "DEFAULT_AI_HORDE_CLIENT_AGENT": "ai_horde_clients",
     "FilterID": "fields",
     "GENERATION_STATE": "consts",
     "GenerationID": "fields",
@@ -130,6 +144,7 @@ __all__ = [
     "ALCHEMY_FORM_STATE",
     "ALCHEMY_REQUEST_STATE",
     "ANON_API_KEY",
+    "DEFAULT_AI_HORDE_CLIENT_AGENT",
     "GENERATION_STATE",
     "METADATA_TYPE",
     "METADATA_VALUE",
@@ -138,7 +153,12 @@ __all__ = [
     "RC",
     "WARNING_CODE",
     "WORKER_TYPE",
+    "AIHordeAPIAsyncClientSession",
+    "AIHordeAPIAsyncManualClient",
+    "AIHordeAPIClientSession",
+    "AIHordeAPIManualClient",
     "AIHordeAcceptTypes",
+    "AIHordeClientOptions",
     "AIHordeHeaderFields",
     "AIHordePathFields",
     "AIHordeQueryFields",

@@ -116,3 +116,20 @@ def test_redact_text_keeps_urls_without_queries():
 def test_settings_repr_hides_the_key():
     settings = HordeClientSettings(api_key=CANARY)
     assert CANARY not in repr(settings)
+
+
+def test_httpx_own_log_never_shows_a_presigned_query(caplog, client_kwargs):
+    from horde_sdk.generic_api.generic_clients import GenericHordeAPIManualClient
+
+    caplog.set_level(logging.DEBUG)
+    presigned = "https://r2.example.invalid/bucket/img.webp?X-Amz-Credential=abc&X-Amz-Signature=sig-canary-77"
+    http_client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=b"RIFF")))
+    with GenericHordeAPIManualClient(http_client=http_client, **client_kwargs) as client:
+        outcome = client.transport.send_raw("GET", presigned)
+    assert outcome.status_code == 200
+    httpx_records = [record for record in caplog.records if record.name == "httpx"]
+    assert httpx_records, "httpx logs each request at INFO"
+    assert "sig-canary-77" not in everything_in(caplog.records)
+    assert "https://r2.example.invalid/bucket/img.webp?<redacted>" in httpx_records[0].getMessage()
+    # Only a filter was added: no handler, no level change.
+    assert logging.getLogger("httpx").handlers == []

@@ -9,12 +9,14 @@ use another HTTP library, replace this module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import httpx
 
 from horde_sdk.generic_api.core import PreparedRequest, RawResponse, TransportFailure
+from horde_sdk.generic_api.log import redact_text
 from horde_sdk.generic_api.settings import HordeTimeouts
 
 __all__ = ["AsyncHTTPClient", "AsyncTransport", "SyncHTTPClient", "SyncTransport"]
@@ -27,6 +29,32 @@ AsyncHTTPClient: TypeAlias = httpx.AsyncClient
 # Failures that certainly happened before any byte of the request reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 _TIMEOUTS = (httpx.TimeoutException,)
+
+
+class _RedactHTTPXURLQueries(logging.Filter):
+    """Strip query strings from the URLs httpx writes to its own ``httpx`` logger.
+
+    httpx logs every request's full URL at INFO; a presigned upload or download URL carries its
+    signature in the query string, so it is a credential. The filter only rewrites the record's
+    arguments: it adds no handler and changes no level or format.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(arg, httpx.URL | str) for arg in record.args):
+            record.args = tuple(
+                redact_text(str(arg)) if isinstance(arg, httpx.URL | str) else arg for arg in record.args
+            )
+        return True
+
+
+_HTTPX_REDACTION = _RedactHTTPXURLQueries()
+
+
+def _protect_httpx_log() -> None:
+    """Install the redacting filter on httpx's logger once (idempotent)."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(existing, _RedactHTTPXURLQueries) for existing in httpx_logger.filters):
+        httpx_logger.addFilter(_HTTPX_REDACTION)
 
 
 def _httpx_timeout(timeouts: HordeTimeouts) -> httpx.Timeout:
@@ -64,6 +92,7 @@ class SyncTransport:
     """Sends requests with a blocking ``httpx.Client`` (created and owned here unless injected)."""
 
     def __init__(self, timeouts: HordeTimeouts, http_client: SyncHTTPClient | None = None) -> None:
+        _protect_httpx_log()
         self._timeout = _httpx_timeout(timeouts)
         self._owned = http_client is None
         self._client = http_client if http_client is not None else httpx.Client(timeout=self._timeout)
@@ -94,6 +123,7 @@ class AsyncTransport:
     """Sends requests with an ``httpx.AsyncClient`` (created and owned here unless injected)."""
 
     def __init__(self, timeouts: HordeTimeouts, http_client: AsyncHTTPClient | None = None) -> None:
+        _protect_httpx_log()
         self._timeout = _httpx_timeout(timeouts)
         self._owned = http_client is None
         self._client = http_client if http_client is not None else httpx.AsyncClient(timeout=self._timeout)

@@ -1,0 +1,377 @@
+"""A scripted worker: pops jobs and submits made-up results, built only from the SDK's own models and clients.
+
+It does what a real worker does over the wire (pop with its capabilities, PUT each image to its presigned
+``r2_upload`` URL and submit ``generation: "R2"``, or submit base64; submit texts and alchemy results), with
+no model behind it. Its :class:`Behaviour` says how each generation ends: ``ok``, ``censored``,
+``faulted`` or ``never_submit`` (it pops and never answers: the job's ttl runs out).
+
+:class:`ScriptedWorker` uses a blocking :class:`~horde_sdk.ai_horde_api.AIHordeAPIManualClient`,
+:class:`AsyncScriptedWorker` an async one. Submissions that fail on the way (a 5xx, a dropped connection) are
+sent again, up to ``submit_attempts`` times; a ``DuplicateGen`` answer then means the first one arrived.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
+from horde_sdk.ai_horde_api.apimodels import (
+    AlchemyJobPopRequest,
+    AlchemyJobPopResponse,
+    AlchemyJobSubmitRequest,
+    AlchemyPopFormEntry,
+    ImageGenerateJobPopRequest,
+    ImageGenerateJobPopResponse,
+    ImageGenerateJobSubmitRequest,
+    TextGenerateJobPopRequest,
+    TextGenerateJobPopResponse,
+    TextGenerateJobSubmitRequest,
+)
+from horde_sdk.ai_horde_api.apimodels.generate_image_worker import GENERATION_UPLOADED_TO_R2
+from horde_sdk.ai_horde_api.consts import RC
+from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS
+from horde_sdk.generic_api.apimodels import HordeRequest
+from horde_sdk.generic_api.core import RawResponse
+from horde_sdk.generic_api.exceptions import HordeAPIError, HordeError
+
+__all__ = ["AsyncScriptedWorker", "Behaviour", "ScriptedWorker", "WorkerTally", "fake_image"]
+
+_POST_PROCESSORS = frozenset(str(member) for member in KNOWN_IMAGE_POST_PROCESSORS)
+_GIVE_UP_RCS = frozenset({RC.DuplicateGen, RC.AbortedGen, RC.InvalidJobID})
+
+
+class Behaviour(StrEnum):
+    """How the scripted worker ends each generation."""
+
+    ok = "ok"
+    censored = "censored"
+    faulted = "faulted"
+    never_submit = "never_submit"
+
+
+def fake_image(generation_id: str) -> bytes:
+    """Return made-up webp-looking bytes that name the generation (so tests can tell images apart)."""
+    return b"RIFF\x00\x00\x00\x00WEBPVP8 " + f"local-horde:{generation_id}".encode()
+
+
+@dataclass
+class WorkerTally:
+    """What a scripted worker did."""
+
+    popped: int = 0
+    submitted: int = 0
+    failed_submits: int = 0
+    uploads: int = 0
+    job_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One submission to make: an optional upload first, then the submit request."""
+
+    request: HordeRequest
+    upload_url: str | None = None
+    upload: bytes | None = None
+
+
+class _Script:
+    """What both workers share: the pop requests and the submissions a popped job calls for."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        models: Sequence[str],
+        forms: Sequence[str],
+        behaviour: Behaviour,
+        use_r2: bool,
+        amount: int,
+        max_pixels: int,
+        max_length: int,
+        max_context_length: int,
+    ) -> None:
+        self.name = name
+        self.models = tuple(models)
+        self.forms = tuple(forms)
+        self.behaviour = behaviour
+        self.use_r2 = use_r2
+        self.amount = amount
+        self.max_pixels = max_pixels
+        self.max_length = max_length
+        self.max_context_length = max_context_length
+        self.tally = WorkerTally()
+
+    def image_pop(self) -> ImageGenerateJobPopRequest:
+        return ImageGenerateJobPopRequest(
+            name=self.name,
+            models=self.models,
+            max_pixels=self.max_pixels,
+            amount=self.amount,
+            bridge_agent="local-horde scripted worker:0.1.0:local",
+        )
+
+    def text_pop(self) -> TextGenerateJobPopRequest:
+        return TextGenerateJobPopRequest(
+            name=self.name,
+            models=self.models,
+            max_length=self.max_length,
+            max_context_length=self.max_context_length,
+            amount=self.amount,
+            bridge_agent="local-horde scripted worker:0.1.0:local",
+        )
+
+    def alchemy_pop(self) -> AlchemyJobPopRequest:
+        return AlchemyJobPopRequest(name=self.name, forms=self.forms, amount=self.amount)
+
+    def image_plan(self, job: ImageGenerateJobPopResponse) -> list[_Planned]:
+        if job.is_empty() or self.behaviour is Behaviour.never_submit:
+            return []
+        seed = (
+            int(job.payload.seed) if job.payload is not None and job.payload.seed and job.payload.seed.isdigit() else 0
+        )
+        planned = []
+        for index, (generation_id, upload_url) in enumerate(job.get_upload_targets()):
+            if self.behaviour is Behaviour.faulted:
+                planned.append(_Planned(ImageGenerateJobSubmitRequest(id=generation_id, seed=seed, state="faulted")))
+                continue
+            image = fake_image(generation_id)
+            state = "censored" if self.behaviour is Behaviour.censored else "ok"
+            if self.use_r2 and upload_url:
+                submit = ImageGenerateJobSubmitRequest(
+                    id=generation_id, seed=seed + index, generation=GENERATION_UPLOADED_TO_R2, state=state
+                )
+                planned.append(_Planned(submit, upload_url, image))
+            else:
+                text = base64.b64encode(image).decode("ascii")
+                planned.append(
+                    _Planned(
+                        ImageGenerateJobSubmitRequest(
+                            id=generation_id, seed=seed + index, generation=text, state=state
+                        )
+                    )
+                )
+        return planned
+
+    def text_plan(self, job: TextGenerateJobPopResponse) -> list[_Planned]:
+        if job.is_empty() or self.behaviour is Behaviour.never_submit:
+            return []
+        prompt = job.payload.prompt if job.payload is not None and job.payload.prompt else ""
+        planned = []
+        for generation_id in job.get_generation_ids():
+            if self.behaviour is Behaviour.faulted:
+                planned.append(_Planned(TextGenerateJobSubmitRequest(id=generation_id, state="faulted")))
+            else:
+                state = "censored" if self.behaviour is Behaviour.censored else "ok"
+                text = f"{prompt} ... and so the story went on ({generation_id[:8]})"
+                planned.append(_Planned(TextGenerateJobSubmitRequest(id=generation_id, generation=text, state=state)))
+        return planned
+
+    def alchemy_plan(self, job: AlchemyJobPopResponse) -> list[_Planned]:
+        if job.is_empty() or self.behaviour is Behaviour.never_submit:
+            return []
+        return [self._form_plan(form) for form in job.forms or ()]
+
+    def _form_plan(self, form: AlchemyPopFormEntry) -> _Planned:
+        if self.behaviour is Behaviour.faulted:
+            return _Planned(AlchemyJobSubmitRequest(id=form.id_, state="faulted"))
+        name = str(form.form)
+        if name in _POST_PROCESSORS and form.r2_upload:
+            return _Planned(
+                AlchemyJobSubmitRequest.for_uploaded_image(form, state="ok"),
+                form.r2_upload,
+                fake_image(form.id_ or ""),
+            )
+        results = {"caption": "a picture of something", "nsfw": "false", "interrogation": "a picture, of, something"}
+        return _Planned(AlchemyJobSubmitRequest(id=form.id_, result={name: results.get(name, "done")}, state="ok"))
+
+    def finished(self, error: HordeError | None) -> bool:
+        """Return True when a submission needs no retry (it arrived, or retrying cannot help)."""
+        if error is None:
+            self.tally.submitted += 1
+            return True
+        if isinstance(error, HordeAPIError) and error.rc in _GIVE_UP_RCS:
+            if error.rc == RC.DuplicateGen:
+                self.tally.submitted += 1
+            return True
+        if isinstance(error, HordeAPIError) and error.status_code < 500 and error.status_code != 429:
+            self.tally.failed_submits += 1
+            return True
+        return False
+
+
+def _upload_ok(outcome: object) -> bool:
+    return isinstance(outcome, RawResponse) and 200 <= outcome.status_code < 300
+
+
+class ScriptedWorker(_Script):
+    """A blocking scripted worker.
+
+    Args:
+        client: The client to pop and submit with (its API key owns the worker).
+        name: The worker's name.
+        models: The models it offers (image and text).
+        forms: The alchemy forms it offers.
+        behaviour: How it ends each generation.
+        use_r2: PUT images to the presigned URL and submit ``R2`` (else submit base64).
+        amount: How many generations it takes per pop (batching).
+        max_pixels: The largest image it takes.
+        max_length: The longest text it writes.
+        max_context_length: The longest context it reads.
+        submit_attempts: How often a failed submission is sent.
+    """
+
+    def __init__(
+        self,
+        client: AIHordeAPIManualClient,
+        *,
+        name: str = "scripted-worker",
+        models: Sequence[str] = ("stable_diffusion",),
+        forms: Sequence[str] = ("caption", "nsfw", "RealESRGAN_x2plus"),
+        behaviour: Behaviour = Behaviour.ok,
+        use_r2: bool = True,
+        amount: int = 1,
+        max_pixels: int = 1024 * 1024,
+        max_length: int = 512,
+        max_context_length: int = 4096,
+        submit_attempts: int = 5,
+    ) -> None:
+        super().__init__(
+            name=name,
+            models=models,
+            forms=forms,
+            behaviour=behaviour,
+            use_r2=use_r2,
+            amount=amount,
+            max_pixels=max_pixels,
+            max_length=max_length,
+            max_context_length=max_context_length,
+        )
+        self.client = client
+        self.submit_attempts = submit_attempts
+
+    def pop_image(self) -> ImageGenerateJobPopResponse:
+        """Pop once for an image job (registers the worker on its first call)."""
+        job = self.client.submit_request(self.image_pop(), ImageGenerateJobPopResponse)
+        if job.has_job():
+            self.tally.popped += len(job.get_generation_ids())
+            self.tally.job_ids.extend(job.get_generation_ids())
+        return job
+
+    def pop_text(self) -> TextGenerateJobPopResponse:
+        """Pop once for a text job."""
+        job = self.client.submit_request(self.text_pop(), TextGenerateJobPopResponse)
+        if job.has_job():
+            self.tally.popped += len(job.get_generation_ids())
+            self.tally.job_ids.extend(job.get_generation_ids())
+        return job
+
+    def pop_alchemy(self) -> AlchemyJobPopResponse:
+        """Pop once for alchemy forms."""
+        job = self.client.submit_request(self.alchemy_pop(), AlchemyJobPopResponse)
+        self.tally.popped += len(job.forms or ())
+        self.tally.job_ids.extend(form.id_ for form in job.forms or () if form.id_)
+        return job
+
+    def _carry_out(self, planned: list[_Planned]) -> int:
+        for item in planned:
+            if (
+                item.upload_url is not None
+                and item.upload is not None
+                and _upload_ok(self.client.transport.send_raw("PUT", item.upload_url, content=item.upload))
+            ):
+                self.tally.uploads += 1
+            for _ in range(self.submit_attempts):
+                error: HordeError | None = None
+                try:
+                    self.client.submit_request(item.request)
+                except HordeError as caught:
+                    error = caught
+                if self.finished(error):
+                    break
+        return len(planned)
+
+    def work_image(self) -> int:
+        """Pop one image job and deliver it; return how many generations were handled (0: empty pop)."""
+        return self._carry_out(self.image_plan(self.pop_image()))
+
+    def work_text(self) -> int:
+        """Pop one text job and deliver it; return how many generations were handled."""
+        return self._carry_out(self.text_plan(self.pop_text()))
+
+    def work_alchemy(self) -> int:
+        """Pop alchemy forms and deliver them; return how many forms were handled."""
+        return self._carry_out(self.alchemy_plan(self.pop_alchemy()))
+
+
+class AsyncScriptedWorker(_Script):
+    """The async twin of :class:`ScriptedWorker` (same arguments, with an async client)."""
+
+    def __init__(
+        self,
+        client: AIHordeAPIAsyncManualClient,
+        *,
+        name: str = "scripted-worker",
+        models: Sequence[str] = ("stable_diffusion",),
+        forms: Sequence[str] = ("caption", "nsfw", "RealESRGAN_x2plus"),
+        behaviour: Behaviour = Behaviour.ok,
+        use_r2: bool = True,
+        amount: int = 1,
+        max_pixels: int = 1024 * 1024,
+        max_length: int = 512,
+        max_context_length: int = 4096,
+        submit_attempts: int = 5,
+    ) -> None:
+        super().__init__(
+            name=name,
+            models=models,
+            forms=forms,
+            behaviour=behaviour,
+            use_r2=use_r2,
+            amount=amount,
+            max_pixels=max_pixels,
+            max_length=max_length,
+            max_context_length=max_context_length,
+        )
+        self.client = client
+        self.submit_attempts = submit_attempts
+
+    async def _carry_out(self, planned: list[_Planned]) -> int:
+        for item in planned:
+            if item.upload_url is not None and item.upload is not None:
+                outcome = await self.client.transport.send_raw("PUT", item.upload_url, content=item.upload)
+                if _upload_ok(outcome):
+                    self.tally.uploads += 1
+            for _ in range(self.submit_attempts):
+                error: HordeError | None = None
+                try:
+                    await self.client.submit_request(item.request)
+                except HordeError as caught:
+                    error = caught
+                if self.finished(error):
+                    break
+        return len(planned)
+
+    async def work_image(self) -> int:
+        """Pop one image job and deliver it; return how many generations were handled (0: empty pop)."""
+        job = await self.client.submit_request(self.image_pop(), ImageGenerateJobPopResponse)
+        if job.has_job():
+            self.tally.popped += len(job.get_generation_ids())
+            self.tally.job_ids.extend(job.get_generation_ids())
+        return await self._carry_out(self.image_plan(job))
+
+    async def work_text(self) -> int:
+        """Pop one text job and deliver it; return how many generations were handled."""
+        job = await self.client.submit_request(self.text_pop(), TextGenerateJobPopResponse)
+        if job.has_job():
+            self.tally.popped += len(job.get_generation_ids())
+            self.tally.job_ids.extend(job.get_generation_ids())
+        return await self._carry_out(self.text_plan(job))
+
+    async def work_alchemy(self) -> int:
+        """Pop alchemy forms and deliver them; return how many forms were handled."""
+        job = await self.client.submit_request(self.alchemy_pop(), AlchemyJobPopResponse)
+        self.tally.popped += len(job.forms or ())
+        return await self._carry_out(self.alchemy_plan(job))

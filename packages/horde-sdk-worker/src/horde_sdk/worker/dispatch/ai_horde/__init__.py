@@ -20,6 +20,12 @@ from horde_sdk.worker.dispatch.ai_horde.conversion import (
     is_url,
     validate_image_reference,
 )
+from horde_sdk.worker.dispatch.ai_horde.finished import (
+    JobNotFinishedError,
+    build_alchemy_job_submits,
+    build_image_job_submits,
+    build_text_job_submits,
+)
 from horde_sdk.worker.dispatch.ai_horde.model_resolution import (
     INPAINTING_NAME_MARKER,
     ResolvedModels,
@@ -62,13 +68,17 @@ __all__ = [
     "DispatchedJob",
     "EmptyDispatch",
     "ImageToDownload",
+    "JobNotFinishedError",
     "R2UploadError",
     "ResolvedModels",
+    "build_alchemy_job_submits",
     "build_alchemy_pop_request",
     "build_alchemy_submit",
     "build_faulted_submits",
+    "build_image_job_submits",
     "build_image_pop_request",
     "build_image_submit",
+    "build_text_job_submits",
     "build_text_pop_request",
     "build_text_submit",
     "convert_alchemy_pop",

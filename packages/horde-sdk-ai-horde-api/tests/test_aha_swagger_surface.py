@@ -796,6 +796,15 @@ def test_server_difference(difference_name, aha_differences, aha_swagger, aha_su
             follows = checker.type_problems(difference.value, info.annotation, prop, info.metadata)
             assert not follows, follows
             return
+    if where[0] == "definitions" and difference.change == "set" and len(where) == 2:
+        name = str(where[1])
+        classes = aha_surface.classes_for_definition(name)
+        assert classes, f"`{name}` is not modelled"
+        problems = []
+        for cls in classes:
+            problems += checker.field_problems(cls, {"$ref": f"#/definitions/{name}"}, cls.__name__)
+        assert not problems, "\n".join(problems)
+        return
     if where[0] == "definitions" and difference.change == "require":
         name = str(where[1])
         classes = aha_surface.classes_for_definition(name) + aha_surface.request_classes_for_definition(name)

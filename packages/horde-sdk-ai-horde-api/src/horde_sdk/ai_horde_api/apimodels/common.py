@@ -55,6 +55,10 @@ class RequestValidationError(RequestError):
     v2 API Model: `RequestValidationError`
     """
 
+    # The server sends no `rc` with validation failures (BEHAVIOUR.md), though the swagger requires one.
+    rc: RC | str | None = Field(  # type: ignore[assignment]
+        default=None, description="The server's return code; absent on input validation failures."
+    )
     errors: dict[str, str] | None = Field(default=None, description="The reason the server gave for each bad field.")
 
     @classmethod

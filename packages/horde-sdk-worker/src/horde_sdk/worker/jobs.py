@@ -12,6 +12,7 @@ from typing import Self
 
 from horde_sdk.generation_parameters import AlchemyParameters, ImageGenerationParameters, TextGenerationParameters
 from horde_sdk.worker.generations import AlchemySingleGeneration, ImageSingleGeneration, TextSingleGeneration
+from horde_sdk.worker.generations_base import GenerationOptions
 from horde_sdk.worker.job_base import HordeWorkerJob, WorkerJobConfig, WorkerJobMetadata
 
 __all__ = [
@@ -19,6 +20,18 @@ __all__ = [
     "ImageWorkerJob",
     "TextWorkerJob",
 ]
+
+
+def _generation_options(
+    metadata: WorkerJobMetadata, config: WorkerJobConfig, *, black_box: bool, clock: Callable[[], float]
+) -> GenerationOptions:
+    """Options of the one generation a `from_parameters` job creates: the job's id and configured error limits."""
+    return {
+        "generation_id": metadata.job_id,
+        "black_box": black_box,
+        "error_limits": config.error_limits,
+        "clock": clock,
+    }
 
 
 class ImageWorkerJob(HordeWorkerJob[ImageSingleGeneration]):
@@ -50,11 +63,7 @@ class ImageWorkerJob(HordeWorkerJob[ImageSingleGeneration]):
         """
         config = config if config is not None else WorkerJobConfig()
         generation = ImageSingleGeneration(
-            parameters,
-            generation_id=metadata.job_id,
-            black_box=black_box,
-            error_limits=config.error_limits,
-            clock=clock,
+            parameters, **_generation_options(metadata, config, black_box=black_box, clock=clock)
         )
         return cls(metadata, [generation], config=config, popped_at=popped_at, clock=clock)
 
@@ -88,11 +97,7 @@ class TextWorkerJob(HordeWorkerJob[TextSingleGeneration]):
         """
         config = config if config is not None else WorkerJobConfig()
         generation = TextSingleGeneration(
-            parameters,
-            generation_id=metadata.job_id,
-            black_box=black_box,
-            error_limits=config.error_limits,
-            clock=clock,
+            parameters, **_generation_options(metadata, config, black_box=black_box, clock=clock)
         )
         return cls(metadata, [generation], config=config, popped_at=popped_at, clock=clock)
 
@@ -126,10 +131,6 @@ class AlchemyWorkerJob(HordeWorkerJob[AlchemySingleGeneration]):
         """
         config = config if config is not None else WorkerJobConfig()
         generation = AlchemySingleGeneration(
-            parameters,
-            generation_id=metadata.job_id,
-            black_box=black_box,
-            error_limits=config.error_limits,
-            clock=clock,
+            parameters, **_generation_options(metadata, config, black_box=black_box, clock=clock)
         )
         return cls(metadata, [generation], config=config, popped_at=popped_at, clock=clock)

@@ -586,4 +586,6 @@ def test_effective_config_round_trips() -> None:
         dumped["api_key"] = config.api_key.get_secret_value()
         if isinstance(config, ImageWorkerDeployConfig) and config.civitai_api_token is not None:
             dumped["civitai_api_token"] = config.civitai_api_token.get_secret_value()
+        if isinstance(config, TextWorkerDeployConfig) and config.text_backend_api_key is not None:
+            dumped["text_backend_api_key"] = config.text_backend_api_key.get_secret_value()
         assert parse_deploy_config(dumped, type(config), environ=NO_ENV) == config

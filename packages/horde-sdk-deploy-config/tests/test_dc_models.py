@@ -292,3 +292,21 @@ def test_combined_configuration_has_every_kind() -> None:
     assert fields.index("dreamer_name") < fields.index("alchemist_name") < fields.index("scribe_name")
     with pytest.raises(pydantic.ValidationError, match="max_length"):
         CombinedWorkerDeployConfig(max_length=2000, max_context_length=1024)
+
+
+@pytest.mark.parametrize("value", ["demo", "koboldai", "my_engine.horde:image_backend", " demo "])
+def test_backend_names_accept_builtins_and_factory_paths(value: str) -> None:
+    assert ImageWorkerDeployConfig(image_backend=value).image_backend == value.strip()
+
+
+@pytest.mark.parametrize("value", ["", "Demo Backend", "my_engine.horde:", ":factory", "a:b:c"])
+def test_backend_names_reject_other_text(value: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match="built-in backend name"):
+        ImageWorkerDeployConfig(image_backend=value)
+
+
+def test_text_backend_defaults_to_koboldai() -> None:
+    config = TextWorkerDeployConfig()
+    assert config.text_backend == "koboldai"
+    assert config.text_backend_api_key is None
+    assert AlchemyWorkerDeployConfig().alchemy_backend is None

@@ -15,6 +15,7 @@ from horde_sdk.deploy_config import (
     CombinedWorkerDeployConfig,
     DeployConfigError,
     ImageWorkerDeployConfig,
+    TextWorkerDeployConfig,
     load_deploy_config,
     load_deploy_config_with_report,
     parse_deploy_config,
@@ -75,6 +76,16 @@ def test_repr_str_and_dumps_mask_secrets(tmp_path: Path) -> None:
         str(config.image_feature_flags()),
         format(config),
     )
+
+
+def test_text_backend_key_is_a_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, f"api_key: {CANARY}\ntext_backend: openai\ntext_backend_api_key: {TOKEN}\n")
+    config = load_deploy_config_with_report(path, "scribe", environ={}).config
+    assert isinstance(config, TextWorkerDeployConfig)
+    assert config.text_backend_api_key is not None
+    assert config.text_backend_api_key.get_secret_value() == TOKEN
+    assert config.effective_config()["text_backend_api_key"] == SECRET_MASK
+    assert_no_secret(repr(config), str(config.effective_config()), config.model_dump_json())
 
 
 def test_unset_secret_dumps_as_null() -> None:

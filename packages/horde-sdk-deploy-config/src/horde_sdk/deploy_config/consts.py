@@ -30,6 +30,9 @@ PIXELS_PER_MAX_POWER = 8 * 64 * 64
 SECRET_MASK = "**********"  # noqa: S105 (the mask, not a secret)
 """What a secret value (API key, tokens) is replaced with in dumps, reprs and messages."""
 
+DEFAULT_TEXT_BACKEND = "koboldai"
+"""The text backend a scribe uses when `text_backend` is not set: the KoboldAI API at `kai_url`."""
+
 ALCHEMY_POST_PROCESS_FORMS_ENTRY = "post-process"
 """A `forms` entry meaning "every post-processor" (upscalers, face fixers, background removal)."""
 

@@ -26,6 +26,7 @@ from horde_sdk.deploy_config.consts import (
     DEFAULT_KAI_URL,
     DEFAULT_SCRIBE_MAX_CONTEXT_LENGTH,
     DEFAULT_SCRIBE_MAX_LENGTH,
+    DEFAULT_TEXT_BACKEND,
     KNOWN_WORKER_KINDS,
     PIXELS_PER_MAX_POWER,
 )
@@ -81,11 +82,26 @@ def _http_url(value: str) -> str:
     return value.strip()
 
 
+_BACKEND_PATTERN = re.compile(r"^(?:[a-z][a-z0-9_-]*|[A-Za-z_][\w.]*:[A-Za-z_][\w.]*)$")
+
+
+def _backend_name(value: str) -> str:
+    """Accept a built-in backend name (``demo``) or a ``package.module:attribute`` factory path."""
+    value = value.strip()
+    if not _BACKEND_PATTERN.match(value):
+        raise ValueError("must be a built-in backend name such as 'demo', or a 'package.module:attribute' path")
+    return value
+
+
 Secret: TypeAlias = Annotated[SecretStr, BeforeValidator(_secret_text)]
 """A secret (API key, token): text, never shown in reprs, dumps or messages."""
 
 HttpUrl: TypeAlias = Annotated[str, AfterValidator(_http_url)]
 """An http:// or https:// URL without credentials, kept as written (without surrounding spaces)."""
+
+BackendName: TypeAlias = Annotated[str, AfterValidator(_backend_name)]
+"""Which backend runs a kind of job: a built-in name (``demo``, ``koboldai``, ``openai``) or the
+``package.module:attribute`` path of a factory that `horde_sdk.worker` calls to build one."""
 
 _Name: TypeAlias = Annotated[str, NotBlank()]
 _Positive: TypeAlias = Annotated[int, Bounds(minimum=1)]
@@ -316,6 +332,13 @@ class ImageWorkerDeployConfig(BaseWorkerDeployConfig):
         description="Whether the worker clears its maintenance mode when it starts.",
     )
     load_large_models: bool = Field(default=False, description="Whether very large models may be loaded.")
+    image_backend: BackendName | None = Field(
+        default=None,
+        description=(
+            "What generates images: 'demo' (built in, CPU, placeholder art for trying the worker out) or the "
+            "'package.module:attribute' path of an engine's backend factory. Required to serve images."
+        ),
+    )
 
     @property
     def max_pixels(self) -> int:
@@ -416,6 +439,13 @@ class AlchemyWorkerDeployConfig(BaseWorkerDeployConfig):
         default=(),
         description="The alchemy forms served; 'post-process' stands for every post-processor.",
     )
+    alchemy_backend: BackendName | None = Field(
+        default=None,
+        description=(
+            "What runs alchemy forms: 'demo' (built in, CPU, simple image statistics for trying the worker out) or "
+            "the 'package.module:attribute' path of an engine's backend factory. Required to serve alchemy."
+        ),
+    )
 
     def get_worker_names(self) -> dict[KNOWN_WORKER_KINDS, str | None]:
         """Return the configured worker name of each kind this configuration covers (None when not set)."""
@@ -467,6 +497,18 @@ class TextWorkerDeployConfig(BaseWorkerDeployConfig):
         description="The name the text worker registers under (also read from `worker_name`).",
     )
     kai_url: HttpUrl = Field(default=DEFAULT_KAI_URL, description="The URL of the text backend.")
+    text_backend: BackendName = Field(
+        default=DEFAULT_TEXT_BACKEND,
+        description=(
+            "What generates text: 'koboldai' (a KoboldAI-compatible server at kai_url), 'openai' (an "
+            "OpenAI-compatible completions server at kai_url), 'demo' (built in, for trying the worker out) or "
+            "the 'package.module:attribute' path of a backend factory."
+        ),
+    )
+    text_backend_api_key: Secret | None = Field(
+        default=None,
+        description="The bearer token the text backend server asks for, if any (secret).",
+    )
     max_length: _Positive = Field(
         default=DEFAULT_SCRIBE_MAX_LENGTH,
         description="The most tokens generated for one request.",

@@ -40,6 +40,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
     ImageGenerateStatusRequest,
+    ModifyWorkerRequest,
     NewsRequest,
     SingleActiveModelRequest,
     SingleUserDetailsRequest,
@@ -178,9 +179,19 @@ def _exercise_every_route(horde: HordeEnv) -> None:
     for listed in client.submit_request(AllWorkersDetailsRequest()).root:
         assert listed.id_ is not None
         client.submit_request(SingleWorkerDetailsRequest(worker_id=listed.id_))
+    owner = horde.client("worker")
+    alchemist_id = client.submit_request(SingleWorkerNameDetailsRequest(worker_name="alchemist")).id_
+    assert alchemist_id is not None
+    for change in (
+        ModifyWorkerRequest(worker_id=alchemist_id, maintenance=True, maintenance_msg="back soon", info="a note"),
+        ModifyWorkerRequest(worker_id=alchemist_id, maintenance=False),
+    ):
+        owner.submit_request(change)
     for failing in (
         ImageGenerateCheckRequest(id="no-such-request"),
         SingleWorkerNameDetailsRequest(worker_name="nobody"),
+        ModifyWorkerRequest(worker_id="00000000-0000-4000-8000-000000000000", maintenance=True),
+        ModifyWorkerRequest(worker_id=alchemist_id, paused=True),
         ImageGenerateAsyncRequest(prompt="x", params={"steps": 200}, apikey="poor-key-0000002"),  # type: ignore[arg-type]
     ):
         with contextlib.suppress(HordeError):

@@ -4,6 +4,8 @@
 - :func:`create_app`: its ASGI app (use it in-process with ``httpx.ASGITransport``);
 - :class:`LocalHordeServer`: the app served by uvicorn on ``127.0.0.1`` from a background thread;
 - :class:`ScriptedWorker` / :class:`AsyncScriptedWorker`: workers built from the SDK's pop and submit models;
+- :class:`ScriptedFault`: "fail the next N matching requests" (``LocalHorde.script_faults``);
+- :class:`WorkerCounts`: what happened to a worker's popped generations (``LocalHorde.worker_counts``);
 - :class:`HordeConfig`, :class:`FaultConfig`, :class:`ApiKey`, :class:`Role`, :class:`ManualClock`: set-up.
 
 The ``local-horde`` command (``hatch run local-horde --port 7001``) serves one from the command line.
@@ -14,8 +16,10 @@ from __future__ import annotations
 from horde_local.app import create_app
 from horde_local.clock import Clock, ManualClock, SystemClock
 from horde_local.config import ANONYMOUS_KEY, ApiKey, FaultConfig, HordeConfig, Role, parse_api_key
+from horde_local.faults import ScriptedFault, ScriptedFaultHit
 from horde_local.horde import LocalHorde
 from horde_local.server import LocalHordeServer
+from horde_local.state import WorkerCounts
 from horde_local.worker import AsyncScriptedWorker, Behaviour, ScriptedWorker, WorkerTally, fake_image
 
 __all__ = [
@@ -30,8 +34,11 @@ __all__ = [
     "LocalHordeServer",
     "ManualClock",
     "Role",
+    "ScriptedFault",
+    "ScriptedFaultHit",
     "ScriptedWorker",
     "SystemClock",
+    "WorkerCounts",
     "WorkerTally",
     "create_app",
     "fake_image",

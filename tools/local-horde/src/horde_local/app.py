@@ -59,6 +59,8 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateStatusRequest,
     ImageGenerateStatusResponse,
     JobSubmitResponse,
+    ModifyWorkerRequest,
+    ModifyWorkerResponse,
     NewsResponse,
     SingleActiveModelRequest,
     SingleActiveModelResponse,
@@ -306,6 +308,11 @@ def worker_by_id(ctx: Context) -> Answer:
     return 200, ctx.horde.state.worker_by_id(request.worker_id), SingleWorkerDetailsResponse
 
 
+def modify_worker(ctx: Context) -> Answer:
+    body = parse(ModifyWorkerRequest, {**ctx.body, **ctx.path})
+    return 200, ctx.horde.state.modify_worker(_user(ctx), body), ModifyWorkerResponse
+
+
 def worker_by_name(ctx: Context) -> Answer:
     request = parse(SingleWorkerNameDetailsRequest, ctx.path)
     return 200, ctx.horde.state.worker_by_name(request.worker_name), SingleWorkerDetailsResponse
@@ -342,7 +349,7 @@ _ROUTE_TABLE: tuple[tuple[str, dict[str, Handler]], ...] = (
     ("/v2/users", {"GET": users}),
     ("/v2/users/{user_id}", {"GET": single_user}),
     ("/v2/workers", {"GET": workers}),
-    ("/v2/workers/{worker_id}", {"GET": worker_by_id}),
+    ("/v2/workers/{worker_id}", {"GET": worker_by_id, "PUT": modify_worker}),
     ("/v2/workers/name/{worker_name}", {"GET": worker_by_name}),
 )
 ROUTES: tuple[tuple[re.Pattern[str], str, dict[str, Handler]], ...] = tuple(
@@ -449,15 +456,21 @@ class LocalHordeApp:
         with horde.lock:
             horde.requests_served += 1
             faults = horde.faults
+            # The random draw happens whatever is scripted, so the random faults stay those of the seed.
             decision = faults.decide(method, path) if faults.applies_to(path) else None
+            scripted = horde.scripted.take(method, path)
+        if scripted is not None:
+            decision = scripted.decision(decision.latency if decision is not None else 0.0)
         if decision is not None:
             if decision.latency > 0:
                 await asyncio.sleep(decision.latency)
             if decision.status_429:
-                retry = str(faults.config.burst_retry_after)
-                return _error(429, "Too many requests; slow down.", None, {"Retry-After": retry}), False
-            if decision.status_5xx:
-                return _error(decision.status_5xx, "The server failed (injected fault)."), False
+                retry = decision.retry_after if decision.retry_after is not None else faults.config.burst_retry_after
+                return _error(429, "Too many requests; slow down.", None, {"Retry-After": str(retry)}), False
+            if decision.error_status:
+                default = "The server failed" if decision.status_5xx else "The request was refused"
+                message = decision.message or f"{default} (injected fault)."
+                return _error(decision.error_status, message, decision.rc), False
             if decision.drop_before:
                 await self._drop(send)
             drop_after = decision.drop_after

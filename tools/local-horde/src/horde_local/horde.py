@@ -9,14 +9,15 @@ can share it.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 from horde_local.clock import Clock, SystemClock
 from horde_local.config import HordeConfig
-from horde_local.faults import FaultInjector
+from horde_local.faults import FaultInjector, ScriptedFault, ScriptedFaultHit, ScriptedFaults
 from horde_local.ratelimit import RateLimiter
-from horde_local.state import HordeState, Request
+from horde_local.state import Generation, HordeFailure, HordeState, Request, Worker, WorkerCounts
 
 __all__ = ["LocalHorde"]
 
@@ -36,6 +37,8 @@ class LocalHorde:
         self.state = HordeState(self.config, self.clock)
         self.limiter = RateLimiter()
         self.faults = FaultInjector(self.config.faults)
+        self.scripted = ScriptedFaults()
+        """Faults scripted by tests (:meth:`script_faults`); they take precedence over :attr:`faults`."""
         self.requests_served = 0
         self.recorded: list[tuple[str, str, int, Any]] | None = None
         """When a list: every API answer is appended as (method, path template, status, JSON body)."""
@@ -50,6 +53,7 @@ class LocalHorde:
             self.state = HordeState(self.config, self.clock)
             self.limiter = RateLimiter()
             self.faults = FaultInjector(self.config.faults)
+            self.scripted = ScriptedFaults()
             self.requests_served = 0
             self.recorded = None
 
@@ -71,3 +75,76 @@ class LocalHorde:
         with self.lock:
             self.state.tick()
             return self.state.open_requests()
+
+    # ---------------------------------------------------------------------------------- scripted faults
+    def script_faults(self, *faults: ScriptedFault) -> None:
+        """Queue faults for the next matching requests, after those already queued.
+
+        A request gets the first queued fault matching its method and path (each fault ``count`` times);
+        scripted faults take precedence over the random ones of the fault configuration. :meth:`reset`
+        clears them.
+        """
+        with self.lock:
+            self.scripted.add(*faults)
+
+    def clear_scripted_faults(self) -> None:
+        """Drop the scripted faults not applied yet."""
+        with self.lock:
+            self.scripted.clear()
+
+    def scripted_faults_pending(self) -> list[tuple[ScriptedFault, int]]:
+        """The scripted faults still queued, with how many more requests each will get."""
+        with self.lock:
+            return self.scripted.pending()
+
+    def scripted_faults_consumed(self) -> list[ScriptedFaultHit]:
+        """Every application of a scripted fault so far, in order."""
+        with self.lock:
+            return list(self.scripted.consumed)
+
+    # ---------------------------------------------------------------------------------------- workers
+    def set_worker_maintenance(self, name: str, on: bool, message: str | None = None) -> None:
+        """Put the worker ``name`` in maintenance (its pops get 403 ``WorkerMaintenance``) or take it out.
+
+        Raises:
+            KeyError: no worker has that name (workers are created by their first pop).
+        """
+        with self.lock:
+            worker = self._worker(name)
+            worker.maintenance = on
+            worker.maintenance_msg = message if on else None
+
+    def worker_counts(self, name: str) -> WorkerCounts:
+        """What happened to the generations handed out to the worker ``name`` (after due expiries).
+
+        Raises:
+            KeyError: no worker has that name.
+        """
+        with self.lock:
+            self.state.tick()
+            return self.state.worker_counts(self._worker(name))
+
+    def all_worker_counts(self) -> dict[str, WorkerCounts]:
+        """:meth:`worker_counts` of every worker, by name."""
+        with self.lock:
+            self.state.tick()
+            return {worker.name: self.state.worker_counts(worker) for worker in self.state.workers.values()}
+
+    def _worker(self, name: str) -> Worker:
+        try:
+            return self.state.find_worker(name)
+        except HordeFailure:
+            raise KeyError(name) from None
+
+    # -------------------------------------------------------------------------------------- inspection
+    def in_flight_generations(self) -> list[Generation]:
+        """Generations popped and not yet submitted, faulted nor taken back (after due expiries)."""
+        with self.lock:
+            self.state.tick()
+            return self.state.in_flight_generations()
+
+    def generation_states(self) -> Counter[str]:
+        """How many known generations are in each state (after due expiries)."""
+        with self.lock:
+            self.state.tick()
+            return self.state.generation_states()

@@ -29,6 +29,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateAsyncRequest,
     ImageGenerateJobPopRequest,
     ImageGenerateJobSubmitRequest,
+    ModifyWorkerRequest,
     TextGenerateAsyncRequest,
     TextGenerateJobPopRequest,
     TextGenerateJobSubmitRequest,
@@ -36,7 +37,7 @@ from horde_sdk.ai_horde_api.apimodels import (
 from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS
 
-__all__ = ["Generation", "HordeFailure", "HordeState", "Kind", "Request", "User", "Worker"]
+__all__ = ["Generation", "HordeFailure", "HordeState", "Kind", "Request", "User", "Worker", "WorkerCounts"]
 
 Kind = Literal["image", "text", "alchemy"]
 _WORKER_TYPE: dict[Kind, str] = {"image": "image", "text": "text", "alchemy": "interrogation"}
@@ -142,6 +143,56 @@ class Worker:
     uncompleted: int = 0
     megapixelsteps: float = 0.0
     tokens: int = 0
+    maintenance: bool = False
+    maintenance_msg: str | None = None
+    paused: bool = False
+    info: str | None = None
+    cancelled: int = 0
+    """Popped alchemy forms cancelled before their submit."""
+    pops: int = 0
+    """Generations (images, texts, alchemy forms) handed out to this worker by pops."""
+    submits: Counter[str] = field(default_factory=Counter)
+    """Accepted submits by outcome: ``ok``, ``censored``, ``faulted``."""
+
+    def maintenance_message(self) -> str:
+        """The message of the 403 its pops get while in maintenance."""
+        return self.maintenance_msg or (
+            f"Worker {self.name} is in maintenance mode: it gets no new jobs until its owner "
+            "(or a moderator) takes it out of maintenance."
+        )
+
+
+@dataclass(frozen=True)
+class WorkerCounts:
+    """What happened to the generations handed out to one worker (a snapshot).
+
+    Every popped generation is in exactly one of the other counts, so ``popped == submitted + faulted +
+    aborted + cancelled + in_flight`` (see :attr:`balanced`).
+
+    Attributes:
+        name: The worker's name.
+        popped: Generations handed out by pops.
+        submitted: Submits accepted as results (``ok`` or ``censored``).
+        faulted: Submits accepted with ``state: "faulted"``.
+        aborted: Generations taken back after their ttl ran out.
+        cancelled: Popped alchemy forms cancelled with their request before being submitted.
+        in_flight: Generations popped and not yet submitted nor taken back.
+        submits: Accepted submits by outcome (``ok``, ``censored``, ``faulted``).
+    """
+
+    name: str
+    popped: int
+    submitted: int
+    faulted: int
+    aborted: int
+    cancelled: int
+    in_flight: int
+    submits: dict[str, int]
+
+    @property
+    def balanced(self) -> bool:
+        """True when every popped generation is accounted for."""
+        return self.popped == self.submitted + self.faulted + self.aborted + self.cancelled + self.in_flight
 
 
 GenerationState = Literal["waiting", "processing", "done", "faulted", "aborted", "cancelled"]
@@ -687,6 +738,8 @@ class HordeState:
         request = self.get_request(request_id, "alchemy")
         request.cancelled = True
         for form in request.forms:
+            if form.state == "processing" and form.worker is not None:
+                form.worker.cancelled += 1
             if form.state in ("waiting", "processing"):
                 form.state = "cancelled"
         return self.alchemy_status(request_id, base_url)
@@ -709,6 +762,8 @@ class HordeState:
                         RC.PolymorphicNameConflict,
                     )
                 worker.last_seen = now
+                if worker.maintenance:
+                    raise HordeFailure(403, worker.maintenance_message(), RC.WorkerMaintenance)
                 return worker
         worker = Worker(id=_new_id(), name=name, kind=kind, owner=user, created=now, last_seen=now)
         self.workers[worker.id] = worker
@@ -776,7 +831,9 @@ class HordeState:
             return worker.models[0]
         return "stable_diffusion" if request.kind == "image" else "koboldcpp/local"
 
-    def _candidates(self, kind: Kind, priority: tuple[str, ...]) -> list[Request]:
+    def _candidates(self, kind: Kind, priority: tuple[str, ...], worker: Worker) -> list[Request]:
+        if worker.paused:
+            return []
         waiting = [
             r for r in self.requests.values() if r.kind == kind and r.waiting > 0 and not r.cancelled and not r.faulted
         ]
@@ -793,6 +850,7 @@ class HordeState:
             self.generations[generation.id] = generation
             started.append(generation)
         request.waiting -= count
+        worker.pops += count
         request.expires = now + self.config.request_lifetime
         self._check_cache.pop(request.id, None)
         return started
@@ -811,7 +869,7 @@ class HordeState:
         worker.allow_lora = body.allow_lora
         worker.allow_controlnet = body.allow_controlnet
         skipped: Counter[str] = Counter()
-        for request in self._candidates("image", tuple(body.priority_usernames or ())):
+        for request in self._candidates("image", tuple(body.priority_usernames or ()), worker):
             reason = self._skip_reason(worker, request, body)
             if reason is not None:
                 skipped[reason] += 1
@@ -879,7 +937,7 @@ class HordeState:
         worker.max_context_length = body.max_context_length
         worker.bridge_agent = body.bridge_agent
         skipped: Counter[str] = Counter()
-        for request in self._candidates("text", tuple(body.priority_usernames or ())):
+        for request in self._candidates("text", tuple(body.priority_usernames or ()), worker):
             reason = self._skip_reason(worker, request, body)
             if reason is not None:
                 skipped[reason] += 1
@@ -919,7 +977,7 @@ class HordeState:
         requests = sorted(
             (r for r in self.requests.values() if r.kind == "alchemy" and not r.cancelled), key=lambda r: r.created
         )
-        for request in requests:
+        for request in [] if worker.paused else requests:
             for form in request.forms:
                 if len(given) >= body.amount:
                     break
@@ -930,6 +988,7 @@ class HordeState:
                 form.state = "processing"
                 form.worker = worker
                 form.popped_at = now
+                worker.pops += 1
                 request.expires = now + self.config.request_lifetime
                 entry: dict[str, Any] = {
                     "id": form.id,
@@ -964,11 +1023,13 @@ class HordeState:
         request.expires = self.clock.now() + self.config.request_lifetime
         self._check_cache.pop(request.id, None)
         if generation.state == "faulted":
+            worker.submits["faulted"] += 1
             if request.kind == "alchemy":
                 return {"reward": 0}
             self._requeue(request)
             return {"reward": 0}
         generation.state = "done"
+        worker.submits["censored" if generation.censored else "ok"] += 1
         worker.fulfilled += 1
         worker.owner.fulfilled[request.kind] += 1
         self._charge(request, worker, reward)
@@ -1182,8 +1243,9 @@ class HordeState:
             "performance": "0 seconds per request" if worker.fulfilled == 0 else "1 seconds per request",
             "threads": worker.threads,
             "uptime": int(now - worker.created),
-            "maintenance_mode": False,
-            "paused": False,
+            "maintenance_mode": worker.maintenance,
+            "paused": worker.paused,
+            "info": worker.info,
             "nsfw": worker.nsfw,
             "owner": worker.owner.username,
             "trusted": worker.owner.trusted,
@@ -1237,10 +1299,84 @@ class HordeState:
 
     def worker_by_name(self, name: str) -> dict[str, Any]:
         """The details of one worker by name."""
+        return self.worker_details(self.find_worker(name))
+
+    def find_worker(self, name: str) -> Worker:
+        """The worker named ``name`` (case-insensitive).
+
+        Raises:
+            HordeFailure: 404 ``WorkerNotFound``.
+        """
         for worker in self.workers.values():
             if worker.name.lower() == name.lower():
-                return self.worker_details(worker)
+                return worker
         raise HordeFailure(404, f"Worker with name '{name}' not found.", RC.WorkerNotFound)
+
+    def modify_worker(self, user: User, body: ModifyWorkerRequest) -> dict[str, Any]:
+        """Change a worker's settings, as ``PUT /v2/workers/{worker_id}``; answer what changed.
+
+        Its owner or a moderator may set ``maintenance`` (with ``maintenance_msg``), ``info`` and ``name``;
+        only a moderator may set ``paused``. Teams do not exist here: ``team`` may only be ``""`` (no team).
+
+        Raises:
+            HordeFailure: 404 ``WorkerNotFound``; 403 ``NotOwner`` / ``NotModerator``; 400 ``NoValidActions``
+                when nothing is asked, ``WorkerNameAlreadyExists`` for a taken name; 404 ``TeamNotFound``.
+        """
+        worker = self.workers.get(body.worker_id)
+        if worker is None:
+            raise HordeFailure(404, f"Worker with ID '{body.worker_id}' not found.", RC.WorkerNotFound)
+        owner_or_mod = user is worker.owner or user.role is Role.moderator
+
+        def require_owner() -> None:
+            if not owner_or_mod:
+                raise HordeFailure(
+                    403, f"User '{user.username}' is not the owner of worker '{worker.name}'.", RC.NotOwner
+                )
+
+        changed: dict[str, Any] = {}
+        if body.maintenance is not None:
+            require_owner()
+            worker.maintenance = body.maintenance
+            worker.maintenance_msg = body.maintenance_msg if body.maintenance else None
+            changed["maintenance"] = worker.maintenance
+        if body.info is not None:
+            require_owner()
+            worker.info = body.info
+            changed["info"] = worker.info
+        if body.paused is not None:
+            if user.role is not Role.moderator:
+                raise HordeFailure(403, f"User '{user.username}' is not a moderator.", RC.NotModerator)
+            worker.paused = body.paused
+            changed["paused"] = worker.paused
+        if body.name_ is not None:
+            require_owner()
+            taken = any(w is not worker and w.name.lower() == body.name_.lower() for w in self.workers.values())
+            if taken:
+                raise HordeFailure(400, f"A worker named '{body.name_}' already exists.", RC.WorkerNameAlreadyExists)
+            worker.name = body.name_
+            changed["name"] = worker.name
+        if body.team is not None:
+            require_owner()
+            if body.team:
+                raise HordeFailure(404, f"Team with ID '{body.team}' not found.", RC.TeamNotFound)
+            changed["team"] = "None"
+        if not changed:
+            raise HordeFailure(400, "No worker modification selected!", RC.NoValidActions)
+        return changed
+
+    def worker_counts(self, worker: Worker) -> WorkerCounts:
+        """What happened to the generations handed out to ``worker``."""
+        in_flight = sum(1 for g in self.generations.values() if g.state == "processing" and g.worker is worker)
+        return WorkerCounts(
+            name=worker.name,
+            popped=worker.pops,
+            submitted=worker.submits["ok"] + worker.submits["censored"],
+            faulted=worker.submits["faulted"],
+            aborted=worker.uncompleted,
+            cancelled=worker.cancelled,
+            in_flight=in_flight,
+            submits=dict(worker.submits),
+        )
 
     def performance(self) -> dict[str, Any]:
         """Queue sizes and worker counts."""
@@ -1317,3 +1453,11 @@ class HordeState:
     def duplicate_creations(self) -> dict[tuple[str, Kind, str], int]:
         """(API key, kind, marker) created more than once, with the count."""
         return {marker: count for marker, count in self.creations.items() if count > 1}
+
+    def in_flight_generations(self) -> list[Generation]:
+        """Generations popped and not yet submitted, faulted nor taken back (state ``processing``)."""
+        return [generation for generation in self.generations.values() if generation.state == "processing"]
+
+    def generation_states(self) -> Counter[str]:
+        """How many known generations are in each state (those of expired requests are forgotten)."""
+        return Counter(generation.state for generation in self.generations.values())

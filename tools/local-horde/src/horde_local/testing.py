@@ -14,6 +14,7 @@ import httpx
 
 from horde_local.clock import Clock
 from horde_local.config import ApiKey, HordeConfig, Role
+from horde_local.faults import ScriptedFault
 from horde_local.horde import LocalHorde
 from horde_local.worker import AsyncScriptedWorker, ScriptedWorker
 from horde_sdk.ai_horde_api import (
@@ -70,6 +71,10 @@ class HordeEnv:
     def reset(self, config: HordeConfig | None = None, clock: Clock | None = None) -> None:
         """Reset the horde (a new configuration, a manual clock...)."""
         self.horde.reset(config or test_config(), clock)
+
+    def script_faults(self, *faults: ScriptedFault) -> None:
+        """Queue faults for the next matching requests (see :meth:`LocalHorde.script_faults`)."""
+        self.horde.script_faults(*faults)
 
     def client(self, user: str = "alice", **options: Any) -> AIHordeAPIManualClient:  # noqa: ANN401 - client options
         """A blocking manual client with ``user``'s key (closed after the test)."""

@@ -1,0 +1,194 @@
+"""Build the backends a deploy configuration names.
+
+A configuration names each backend (`image_backend`, `alchemy_backend`, `text_backend`) either by a built-in
+name or by the ``package.module:attribute`` path of a factory. Built-ins:
+
+* ``demo`` (every kind): `DemoImageBackend`, `DemoTextBackend`, `DemoAlchemyBackend`, placeholder output;
+* ``koboldai`` (text): `KoboldAITextBackend` on the server at `kai_url`;
+* ``openai`` (text): `OpenAICompletionsTextBackend` on the server at `kai_url`, for the model `model_name`.
+
+A factory path is imported and the attribute called with the configuration; what it returns must satisfy the
+backend protocol of its kind (`ImageBackend`, `TextBackend`, `AlchemyBackend`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from horde_sdk.deploy_config import AlchemyWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
+from horde_sdk.worker.backends.base import AlchemyBackend, ImageBackend, TextBackend
+from horde_sdk.worker.backends.demo import (
+    DEMO_BACKEND_NAME,
+    DemoAlchemyBackend,
+    DemoImageBackend,
+    DemoTextBackend,
+)
+from horde_sdk.worker.backends.text_bridges import KoboldAITextBackend, OpenAICompletionsTextBackend
+
+__all__ = [
+    "BUILTIN_ALCHEMY_BACKENDS",
+    "BUILTIN_IMAGE_BACKENDS",
+    "BUILTIN_TEXT_BACKENDS",
+    "BackendConfigError",
+    "load_alchemy_backend",
+    "load_image_backend",
+    "load_text_backend",
+]
+
+BUILTIN_IMAGE_BACKENDS: tuple[str, ...] = (DEMO_BACKEND_NAME,)
+"""The built-in names `image_backend` accepts (besides factory paths)."""
+BUILTIN_ALCHEMY_BACKENDS: tuple[str, ...] = (DEMO_BACKEND_NAME,)
+"""The built-in names `alchemy_backend` accepts (besides factory paths)."""
+BUILTIN_TEXT_BACKENDS: tuple[str, ...] = (
+    KoboldAITextBackend.name,
+    OpenAICompletionsTextBackend.name,
+    DEMO_BACKEND_NAME,
+)
+"""The built-in names `text_backend` accepts (besides factory paths)."""
+
+_ConfigT = TypeVar("_ConfigT")
+_BackendT = TypeVar("_BackendT")
+
+
+class BackendConfigError(ValueError):
+    """The configuration names a backend that cannot be built (unknown name, bad factory path, missing setting)."""
+
+
+def _import_factory(path: str, setting: str) -> Callable[..., object]:
+    module_name, _, attribute_path = path.partition(":")
+    if not module_name or not attribute_path:
+        raise BackendConfigError(f"{setting} {path!r} is not a 'package.module:attribute' path")
+    try:
+        target: object = importlib.import_module(module_name)
+    except ImportError as error:
+        raise BackendConfigError(f"{setting} {path!r}: cannot import module {module_name!r} ({error})") from error
+    for attribute in attribute_path.split("."):
+        try:
+            target = getattr(target, attribute)
+        except AttributeError as error:
+            raise BackendConfigError(
+                f"{setting} {path!r}: {module_name!r} has no attribute {attribute_path!r}"
+            ) from error
+    if not callable(target):
+        raise BackendConfigError(f"{setting} {path!r} is not callable (a backend factory takes the configuration)")
+    return target
+
+
+def _build(
+    value: str,
+    config: _ConfigT,
+    setting: str,
+    builtins: Mapping[str, Callable[[_ConfigT], _BackendT]],
+    protocol: type[_BackendT],
+) -> _BackendT:
+    """Return the built-in `value` names, or what the factory at the path `value` builds from `config`."""
+    builtin = builtins.get(value)
+    if builtin is not None:
+        return builtin(config)
+    if ":" not in value:
+        names = ", ".join(repr(name) for name in builtins)
+        raise BackendConfigError(
+            f"{setting} {value!r} is not a built-in backend ({names}) nor a 'package.module:attribute' factory path"
+        )
+    backend = _import_factory(value, setting)(config)
+    if not isinstance(backend, protocol):
+        raise BackendConfigError(
+            f"{setting} {value!r} returned a {type(backend).__name__}, which is not an {protocol.__name__} "
+            "(an async context manager with `name` and the protocol's methods)"
+        )
+    return backend
+
+
+def _demo_image(_config: ImageWorkerDeployConfig) -> ImageBackend:
+    return DemoImageBackend()
+
+
+def _demo_alchemy(_config: AlchemyWorkerDeployConfig) -> AlchemyBackend:
+    return DemoAlchemyBackend()
+
+
+def _demo_text(_config: TextWorkerDeployConfig) -> TextBackend:
+    return DemoTextBackend()
+
+
+def _text_api_key(config: TextWorkerDeployConfig) -> str | None:
+    secret = config.text_backend_api_key
+    return None if secret is None else secret.get_secret_value()
+
+
+def _koboldai(config: TextWorkerDeployConfig) -> TextBackend:
+    return KoboldAITextBackend(config.kai_url, api_key=_text_api_key(config))
+
+
+def _openai(config: TextWorkerDeployConfig) -> TextBackend:
+    if config.model_name is None:
+        raise BackendConfigError(
+            "text_backend 'openai' needs the model to ask the server for: set model_name in the configuration"
+        )
+    return OpenAICompletionsTextBackend(config.kai_url, model=config.model_name, api_key=_text_api_key(config))
+
+
+_IMAGE_BUILTINS: Mapping[str, Callable[[ImageWorkerDeployConfig], ImageBackend]] = {DEMO_BACKEND_NAME: _demo_image}
+_ALCHEMY_BUILTINS: Mapping[str, Callable[[AlchemyWorkerDeployConfig], AlchemyBackend]] = {
+    DEMO_BACKEND_NAME: _demo_alchemy
+}
+_TEXT_BUILTINS: Mapping[str, Callable[[TextWorkerDeployConfig], TextBackend]] = {
+    KoboldAITextBackend.name: _koboldai,
+    OpenAICompletionsTextBackend.name: _openai,
+    DEMO_BACKEND_NAME: _demo_text,
+}
+
+
+def load_image_backend(config: ImageWorkerDeployConfig) -> ImageBackend | None:
+    """Build the image backend `config.image_backend` names.
+
+    Args:
+        config: An image (or combined) worker configuration.
+
+    Returns:
+        The backend (not entered yet), or None when `image_backend` is not set.
+
+    Raises:
+        BackendConfigError: If the name is unknown, the factory path cannot be imported or called, or the factory
+            returns something that is not an `ImageBackend`.
+    """
+    if config.image_backend is None:
+        return None
+    return _build(config.image_backend, config, "image_backend", _IMAGE_BUILTINS, ImageBackend)  # type: ignore[type-abstract]
+
+
+def load_alchemy_backend(config: AlchemyWorkerDeployConfig) -> AlchemyBackend | None:
+    """Build the alchemy backend `config.alchemy_backend` names.
+
+    Args:
+        config: An alchemy (or combined) worker configuration.
+
+    Returns:
+        The backend (not entered yet), or None when `alchemy_backend` is not set.
+
+    Raises:
+        BackendConfigError: If the name is unknown, the factory path cannot be imported or called, or the factory
+            returns something that is not an `AlchemyBackend`.
+    """
+    if config.alchemy_backend is None:
+        return None
+    return _build(config.alchemy_backend, config, "alchemy_backend", _ALCHEMY_BUILTINS, AlchemyBackend)  # type: ignore[type-abstract]
+
+
+def load_text_backend(config: TextWorkerDeployConfig) -> TextBackend:
+    """Build the text backend `config.text_backend` names (``koboldai`` by default).
+
+    Args:
+        config: A text (or combined) worker configuration; `kai_url` is the server of the ``koboldai`` and
+            ``openai`` backends, `text_backend_api_key` their bearer token.
+
+    Returns:
+        The backend (not entered yet).
+
+    Raises:
+        BackendConfigError: If the name is unknown, ``openai`` is chosen without `model_name`, the factory path
+            cannot be imported or called, or the factory returns something that is not a `TextBackend`.
+    """
+    return _build(config.text_backend, config, "text_backend", _TEXT_BUILTINS, TextBackend)  # type: ignore[type-abstract]

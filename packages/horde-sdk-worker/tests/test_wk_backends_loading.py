@@ -1,0 +1,166 @@
+"""Building backends from a deploy configuration: built-in names, factory paths and the errors."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from horde_sdk.deploy_config import (
+    AlchemyWorkerDeployConfig,
+    CombinedWorkerDeployConfig,
+    ImageWorkerDeployConfig,
+    TextWorkerDeployConfig,
+)
+from horde_sdk.worker.backends import (
+    BUILTIN_TEXT_BACKENDS,
+    BackendConfigError,
+    DemoAlchemyBackend,
+    DemoImageBackend,
+    DemoTextBackend,
+    KoboldAITextBackend,
+    OpenAICompletionsTextBackend,
+    load_alchemy_backend,
+    load_image_backend,
+    load_text_backend,
+)
+
+SECRET = "sk-loader-secret-456"
+FAKE_MODULE = "fake_engine_for_tests.backends"
+
+
+class FakeImageBackend:
+    name = "fake-engine"
+    runs_safety_check = False
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    async def __aenter__(self) -> FakeImageBackend:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def generate_images(self, job: Any) -> Any:
+        raise NotImplementedError
+
+
+class NotABackend:
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+
+@pytest.fixture
+def fake_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    module = types.ModuleType(FAKE_MODULE)
+    module.FakeImageBackend = FakeImageBackend  # type: ignore[attr-defined]
+    module.NotABackend = NotABackend  # type: ignore[attr-defined]
+    module.factories = types.SimpleNamespace(image=FakeImageBackend)  # type: ignore[attr-defined]
+    module.NOT_CALLABLE = 3  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, FAKE_MODULE, module)
+    return module
+
+
+# --- built-ins -----------------------------------------------------------------------------------------------
+
+
+def test_unset_image_and_alchemy_backends_give_none() -> None:
+    assert load_image_backend(ImageWorkerDeployConfig()) is None
+    assert load_alchemy_backend(AlchemyWorkerDeployConfig()) is None
+
+
+def test_demo_builtins_for_every_kind() -> None:
+    config = CombinedWorkerDeployConfig(image_backend="demo", alchemy_backend="demo", text_backend="demo")
+    assert isinstance(load_image_backend(config), DemoImageBackend)
+    assert isinstance(load_alchemy_backend(config), DemoAlchemyBackend)
+    assert isinstance(load_text_backend(config), DemoTextBackend)
+
+
+def test_koboldai_is_the_default_text_backend_at_kai_url() -> None:
+    config = TextWorkerDeployConfig.model_validate(
+        {"kai_url": "http://127.0.0.1:5001/", "text_backend_api_key": SECRET}
+    )
+    backend = load_text_backend(config)
+    assert isinstance(backend, KoboldAITextBackend)
+    assert backend.url == "http://127.0.0.1:5001"
+    assert SECRET not in repr(backend)
+    assert "api_key=set" in repr(backend)
+
+
+def test_openai_uses_kai_url_and_model_name() -> None:
+    config = TextWorkerDeployConfig(text_backend="openai", kai_url="http://127.0.0.1:8000", model_name="llama-3")
+    backend = load_text_backend(config)
+    assert isinstance(backend, OpenAICompletionsTextBackend)
+    assert backend.url == "http://127.0.0.1:8000"
+    assert backend.model == "llama-3"
+    assert "api_key=none" in repr(backend)
+
+
+def test_openai_without_model_name_says_to_set_it() -> None:
+    with pytest.raises(BackendConfigError, match="set model_name"):
+        load_text_backend(TextWorkerDeployConfig(text_backend="openai"))
+
+
+def test_unknown_builtin_lists_the_builtins() -> None:
+    with pytest.raises(BackendConfigError) as caught:
+        load_text_backend(TextWorkerDeployConfig(text_backend="llamacpp"))
+    message = str(caught.value)
+    assert "'llamacpp'" in message
+    for name in BUILTIN_TEXT_BACKENDS:
+        assert repr(name) in message
+    with pytest.raises(BackendConfigError, match="'demo'"):
+        load_image_backend(ImageWorkerDeployConfig(image_backend="koboldai"))
+    assert issubclass(BackendConfigError, ValueError)
+
+
+# --- factory paths -------------------------------------------------------------------------------------------
+
+
+def test_factory_path_is_imported_and_called_with_the_config(fake_module: types.ModuleType) -> None:
+    config = ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:FakeImageBackend")
+    backend = load_image_backend(config)
+    assert isinstance(backend, FakeImageBackend)
+    assert backend.config is config
+
+
+def test_factory_path_with_a_dotted_attribute(fake_module: types.ModuleType) -> None:
+    backend = load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:factories.image"))
+    assert isinstance(backend, FakeImageBackend)
+
+
+def test_factory_path_to_an_installed_module() -> None:
+    config = TextWorkerDeployConfig(text_backend="horde_sdk.worker.backends.demo:DemoTextBackend")
+    with pytest.raises(TypeError):  # DemoTextBackend takes no configuration: the factory is called with it
+        load_text_backend(config)
+
+
+def test_factory_returning_the_wrong_kind_is_refused(fake_module: types.ModuleType) -> None:
+    path = f"{FAKE_MODULE}:NotABackend"
+    with pytest.raises(BackendConfigError, match="is not an ImageBackend") as caught:
+        load_image_backend(ImageWorkerDeployConfig(image_backend=path))
+    assert path in str(caught.value)
+    # An image backend is not an alchemy backend.
+    with pytest.raises(BackendConfigError, match="is not an AlchemyBackend"):
+        load_alchemy_backend(AlchemyWorkerDeployConfig(alchemy_backend=f"{FAKE_MODULE}:FakeImageBackend"))
+
+
+@pytest.mark.parametrize(
+    ("attribute", "pattern"),
+    [("Missing", "has no attribute 'Missing'"), ("NOT_CALLABLE", "is not callable")],
+)
+def test_bad_attributes_name_the_path(fake_module: types.ModuleType, attribute: str, pattern: str) -> None:
+    path = f"{FAKE_MODULE}:{attribute}"
+    with pytest.raises(BackendConfigError, match=pattern) as caught:
+        load_image_backend(ImageWorkerDeployConfig(image_backend=path))
+    assert path in str(caught.value)
+
+
+def test_unimportable_module_names_the_path() -> None:
+    path = "no_such_engine_package.backend:make"
+    with pytest.raises(BackendConfigError, match=r"cannot import module 'no_such_engine_package\.backend'") as caught:
+        load_text_backend(TextWorkerDeployConfig(text_backend=path))
+    assert path in str(caught.value)
+    assert isinstance(caught.value.__cause__, ImportError)

@@ -1,0 +1,539 @@
+"""`WorkerRuntime`: the long-running worker a GPU host operator starts and leaves running.
+
+From a deploy configuration and one backend per kind served, it
+
+* pops jobs for every kind it serves (image, text, alchemy), as fast as free room allows and the horde's rate
+  limits permit, pausing after empty pops, backing off after failures and pausing while the worker or the horde is
+  in maintenance;
+* runs at most ``max_threads`` jobs at once and holds at most ``queue_size`` more, popped and waiting;
+* hands each job to the `JobPipeline` (download, backend, safety, upload, submit), which ends every job submitted
+  or reported ``faulted``;
+* logs a summary every ``stats_output_frequency`` seconds and at the end;
+* stops gracefully on `request_stop` (or SIGINT/SIGTERM with ``run(handle_signals=True)``): popping stops, queued
+  jobs are reported faulted at once, running jobs finish within their ttl (or `RuntimeOptions.shutdown_grace`)
+  and are reported faulted if they cannot. A second request (or signal) stops at once, faulting what runs.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient
+from horde_sdk.ai_horde_api.apimodels import (
+    AlchemyJobPopResponse,
+    ImageGenerateJobPopResponse,
+    TextGenerateJobPopResponse,
+)
+from horde_sdk.ai_horde_api.consts import RC, WORKER_TYPE
+from horde_sdk.deploy_config import (
+    KNOWN_WORKER_KINDS,
+    AlchemyWorkerDeployConfig,
+    BaseWorkerDeployConfig,
+    CombinedWorkerDeployConfig,
+    ImageWorkerDeployConfig,
+    TextWorkerDeployConfig,
+)
+from horde_sdk.generic_api.exceptions import HordeAPIError, HordeError
+from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClient
+from horde_sdk.worker._logging import get_logger
+from horde_sdk.worker.backends.base import AlchemyBackend, ImageBackend, TextBackend
+from horde_sdk.worker.backends.loading import load_alchemy_backend, load_image_backend, load_text_backend
+from horde_sdk.worker.dispatch.ai_horde import (
+    DispatchedJob,
+    DispatchFault,
+    EmptyDispatch,
+    build_alchemy_pop_request,
+    build_image_pop_request,
+    build_text_pop_request,
+    convert_alchemy_pop,
+    convert_image_pop,
+    convert_text_pop,
+    fetch_and_resolve_models_async,
+    get_bridge_agent,
+)
+from horde_sdk.worker.job_base import WorkerJobConfig
+from horde_sdk.worker.runtime.options import RuntimeOptions
+from horde_sdk.worker.runtime.pipeline import JobPipeline
+from horde_sdk.worker.runtime.stats import WorkerStats, WorkerSummary
+
+__all__ = ["MAINTENANCE_RCS", "WorkerRuntime", "WorkerRuntimeError", "horde_api_url"]
+
+logger = get_logger(__name__)
+
+MAINTENANCE_RCS = frozenset({RC.WorkerMaintenance, RC.WorkerFlaggedMaintenance, RC.MaintenanceMode})
+"""Pop answers that mean "not now": the runtime pauses popping for `RuntimeOptions.maintenance_pause`."""
+
+_Outcome = DispatchedJob[Any] | DispatchFault
+
+
+class WorkerRuntimeError(RuntimeError):
+    """The worker cannot work at all (its key is refused, its configuration cannot serve anything...)."""
+
+
+def horde_api_url(horde_url: str) -> str:
+    """Return the API root of a horde: ``https://aihorde.net`` -> ``https://aihorde.net/api``.
+
+    Args:
+        horde_url: The configuration's `horde_url` (with or without ``/api``).
+
+    Returns:
+        The URL the AI Horde client takes as `base_url`.
+    """
+    url = horde_url.rstrip("/")
+    return url if url.endswith("/api") else f"{url}/api"
+
+
+class _Room:
+    """How many popped jobs the worker may hold (running plus queued); pops wait for room."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._changed = anyio.Event()
+
+    async def take(self) -> None:
+        while self.held >= self.limit:
+            await self._changed.wait()
+        self.held += 1
+
+    def take_now(self) -> None:
+        self.held += 1
+
+    def release(self) -> None:
+        self.held -= 1
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    async def wait_empty(self) -> None:
+        while self.held:
+            await self._changed.wait()
+
+
+class WorkerRuntime:
+    """A worker: pops, runs and submits jobs until stopped.
+
+    Args:
+        config: The deploy configuration. Its class decides the kinds served (image, text, alchemy or all).
+        image_backend: Generates images (required to serve images).
+        text_backend: Generates text (required to serve text).
+        alchemy_backend: Runs alchemy forms (required to serve alchemy).
+        options: Timing and retry settings.
+        job_config: Error limits and submit retries of every job.
+        client: An async AI Horde client to use (not closed here); by default one is made from the configuration
+            (`api_key`, `horde_url`) and closed at the end.
+        text_model: The text model name to offer (by default the configuration's `model_name`).
+        clock: Returns the current time in seconds.
+
+    Raises:
+        WorkerRuntimeError: If the configuration and backends serve no kind at all.
+    """
+
+    def __init__(
+        self,
+        config: BaseWorkerDeployConfig,
+        *,
+        image_backend: ImageBackend | None = None,
+        text_backend: TextBackend | None = None,
+        alchemy_backend: AlchemyBackend | None = None,
+        options: RuntimeOptions | None = None,
+        job_config: WorkerJobConfig | None = None,
+        client: GenericAsyncHordeAPIManualClient | None = None,
+        text_model: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._config = config
+        self._options = options if options is not None else RuntimeOptions()
+        self._job_config = job_config if job_config is not None else WorkerJobConfig()
+        self._client = client
+        self._clock = clock
+        self._image_backend = image_backend if isinstance(config, ImageWorkerDeployConfig) else None
+        self._text_backend = text_backend if isinstance(config, TextWorkerDeployConfig) else None
+        self._alchemy_backend = alchemy_backend if isinstance(config, AlchemyWorkerDeployConfig) else None
+        self._text_model = text_model
+        kinds = []
+        if self._image_backend is not None:
+            kinds.append(WORKER_TYPE.image)
+        if self._text_backend is not None:
+            kinds.append(WORKER_TYPE.text)
+        if self._alchemy_backend is not None:
+            kinds.append(WORKER_TYPE.interrogation)
+        if not kinds:
+            raise WorkerRuntimeError(
+                f"a {type(config).__name__} with these backends serves nothing: give the backend of its kind"
+            )
+        self._kinds = tuple(kinds)
+        self.stats = WorkerStats(clock)
+        """What the worker has done so far."""
+        self._stop_flag = False
+        self._stop_requested: anyio.Event | None = None
+        self._immediate = False
+        self._jobs_scope: anyio.CancelScope | None = None
+        self._queued_scopes: set[anyio.CancelScope] = set()
+        self._fatal: WorkerRuntimeError | None = None
+        self._threads: anyio.Semaphore | None = None
+        self._room: _Room | None = None
+        self._image_models: tuple[str, ...] = ()
+        self._pipeline: JobPipeline | None = None
+        self._ready: anyio.Event | None = None
+        self._ready_kinds: set[WORKER_TYPE] = set()
+
+    @classmethod
+    def from_config(cls, config: BaseWorkerDeployConfig, **options: Any) -> WorkerRuntime:  # noqa: ANN401
+        """Build a worker with the backends its configuration names (`image_backend`, `text_backend`...).
+
+        Args:
+            config: The deploy configuration.
+            **options: Any other keyword argument of `WorkerRuntime` (`options`, `job_config`, `client`...).
+
+        Returns:
+            The worker (not started).
+
+        Raises:
+            BackendConfigError: If a configured backend cannot be built.
+            WorkerRuntimeError: If nothing would be served.
+        """
+        names = config.get_worker_names()
+
+        def serves(kind_config: type[BaseWorkerDeployConfig], kind: KNOWN_WORKER_KINDS) -> bool:
+            # A combined configuration serves a kind only when that kind has a worker name.
+            return isinstance(config, kind_config) and (
+                not isinstance(config, CombinedWorkerDeployConfig) or bool(names.get(kind))
+            )
+
+        image = load_image_backend(config) if serves(ImageWorkerDeployConfig, KNOWN_WORKER_KINDS.dreamer) else None  # type: ignore[arg-type]
+        text = load_text_backend(config) if serves(TextWorkerDeployConfig, KNOWN_WORKER_KINDS.scribe) else None  # type: ignore[arg-type]
+        alchemy = (
+            load_alchemy_backend(config) if serves(AlchemyWorkerDeployConfig, KNOWN_WORKER_KINDS.alchemist) else None  # type: ignore[arg-type]
+        )
+        return cls(config, image_backend=image, text_backend=text, alchemy_backend=alchemy, **options)
+
+    # ------------------------------------------------------------------------------------------------
+    # Public
+    # ------------------------------------------------------------------------------------------------
+
+    @property
+    def kinds(self) -> tuple[WORKER_TYPE, ...]:
+        """The kinds of job this worker pops."""
+        return self._kinds
+
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop was requested."""
+        return self._stop_flag
+
+    def request_stop(self, *, immediate: bool = False) -> None:
+        """Ask the worker to stop (call it from the event loop the worker runs in).
+
+        Args:
+            immediate: Do not wait for running jobs: cancel them (each is reported ``faulted``). A second
+                graceful request also stops at once.
+        """
+        if self._stop_flag or immediate:
+            self._immediate = True
+            if self._jobs_scope is not None:
+                self._jobs_scope.cancel()
+        self._stop_flag = True
+        if self._stop_requested is not None:
+            self._stop_requested.set()
+        for scope in tuple(self._queued_scopes):
+            scope.cancel()
+
+    async def wait_ready(self) -> None:
+        """Wait until the horde has answered one pop of every kind served.
+
+        The worker is then registered, and requests for its models are possible. Call it from the event loop
+        that runs (or is about to run) `run`.
+        """
+        await self._ready_event().wait()
+
+    def _ready_event(self) -> anyio.Event:
+        # Events belong to the event loop that runs the worker: made on first use there, never in __init__.
+        if self._ready is None:
+            self._ready = anyio.Event()
+        return self._ready
+
+    def summary(self) -> WorkerSummary:
+        """Return what the worker has done so far.
+
+        Returns:
+            A snapshot of `stats`.
+        """
+        return self.stats.snapshot()
+
+    async def run(self, *, handle_signals: bool = False) -> WorkerSummary:
+        """Work until `request_stop` (or a signal), then drain and return what was done.
+
+        Args:
+            handle_signals: Stop gracefully on the first SIGINT or SIGTERM and at once on the second (only in
+                the main thread of a program: the ``horde-worker`` command does it).
+
+        Returns:
+            The final summary (also logged).
+
+        Raises:
+            WorkerRuntimeError: If the horde refused the worker for good (bad key, not allowed to work); every
+                job popped before was still submitted or reported faulted.
+        """
+        # Events and semaphores belong to the event loop that runs the worker: made here, not in __init__.
+        self._stop_requested = anyio.Event()
+        if self._stop_flag:
+            self._stop_requested.set()
+        self._ready_event()
+        self._threads = anyio.Semaphore(self._config.max_threads)
+        self._room = _Room(self._config.max_threads + self._config.queue_size)
+        async with AsyncExitStack() as stack:
+            client = self._client
+            if client is None:
+                client = await stack.enter_async_context(
+                    AIHordeAPIAsyncManualClient(
+                        base_url=horde_api_url(self._config.horde_url),
+                        api_key=self._config.api_key.get_secret_value(),
+                        client_agent=get_bridge_agent(),
+                    )
+                )
+            for backend in (self._image_backend, self._text_backend, self._alchemy_backend):
+                if backend is not None:
+                    await stack.enter_async_context(backend)
+            await self._prepare(client)
+            self._pipeline = JobPipeline(
+                client,
+                options=self._options,
+                stats=self.stats,
+                job_config=self._job_config,
+                image_backend=self._image_backend,
+                text_backend=self._text_backend,
+                alchemy_backend=self._alchemy_backend,
+                clock=self._clock,
+            )
+            logger.info("worker started", kinds=[str(kind) for kind in self._kinds], threads=self._config.max_threads)
+            async with anyio.create_task_group() as helpers:
+                if handle_signals:
+                    helpers.start_soon(self._watch_signals)
+                interval = self._summary_interval()
+                if interval:
+                    helpers.start_soon(self._log_summaries, interval)
+                await self._work(client)
+                helpers.cancel_scope.cancel()
+        summary = self.stats.snapshot()
+        logger.info("worker stopped", **summary.as_log_fields())
+        if self._fatal is not None:
+            raise self._fatal
+        return summary
+
+    # ------------------------------------------------------------------------------------------------
+    # Start-up
+    # ------------------------------------------------------------------------------------------------
+
+    def _check_names(self) -> None:
+        """The horde keeps one name per worker whatever its kind: a combined worker needs one name per kind."""
+        names = [name for name in self._config.get_worker_names().values() if name]
+        used = [name for name in names if names.count(name) > 1]
+        if len(self._kinds) > 1 and used:
+            raise WorkerRuntimeError(
+                f"the worker name {used[0]!r} is set for several kinds; the horde refuses one name for workers of "
+                "different kinds: set dreamer_name, scribe_name and alchemist_name to different names"
+            )
+
+    async def _prepare(self, client: GenericAsyncHordeAPIManualClient) -> None:
+        config = self._config
+        self._check_names()
+        if self._image_backend is not None and isinstance(config, ImageWorkerDeployConfig):
+            if not isinstance(client, AIHordeAPIAsyncManualClient):
+                raise WorkerRuntimeError("the worker needs an AI Horde client (AIHordeAPIAsyncManualClient)")
+            resolved = await fetch_and_resolve_models_async(client, config)
+            if resolved.unresolved:
+                logger.warning("model entries not resolved", entries=list(resolved.unresolved))
+            if not resolved.models:
+                raise WorkerRuntimeError("models_to_load resolves to no model: nothing to offer")
+            self._image_models = resolved.models
+        if self._text_backend is not None and isinstance(config, TextWorkerDeployConfig):
+            if self._text_model is None:
+                self._text_model = config.model_name
+            if self._text_model is None:
+                fetch = getattr(self._text_backend, "fetch_model_name", None)
+                if fetch is None:
+                    raise WorkerRuntimeError("set model_name: the text backend cannot tell which model it runs")
+                self._text_model = str(await fetch())
+
+    def _summary_interval(self) -> float:
+        if self._options.summary_interval is not None:
+            return self._options.summary_interval
+        return float(self._config.stats_output_frequency)
+
+    # ------------------------------------------------------------------------------------------------
+    # Main loop
+    # ------------------------------------------------------------------------------------------------
+
+    async def _work(self, client: GenericAsyncHordeAPIManualClient) -> None:
+        assert self._stop_requested is not None  # noqa: S101 - made by run()
+        assert self._room is not None  # noqa: S101
+        async with anyio.create_task_group() as jobs:
+            self._jobs_scope = jobs.cancel_scope
+            if self._immediate:
+                jobs.cancel_scope.cancel()
+            async with anyio.create_task_group() as pops:
+                for kind in self._kinds:
+                    pops.start_soon(self._pop_loop, client, kind, jobs)
+                await self._stop_requested.wait()
+                pops.cancel_scope.cancel()
+            logger.info("worker stopping", running=self.stats.running, queued=self.stats.queued)
+            for scope in tuple(self._queued_scopes):
+                scope.cancel()
+            grace = self._options.shutdown_grace
+            if grace is not None and not self._immediate:
+                with anyio.move_on_after(grace) as drained:
+                    await self._room.wait_empty()
+                if drained.cancelled_caught:
+                    logger.warning("shutdown grace over; faulting the jobs still running", running=self.stats.running)
+                    jobs.cancel_scope.cancel()
+        self._jobs_scope = None
+
+    async def _pop(self, client: GenericAsyncHordeAPIManualClient, kind: WORKER_TYPE) -> tuple[_Outcome, ...]:
+        config = self._config
+        if kind == WORKER_TYPE.image:
+            assert isinstance(config, ImageWorkerDeployConfig)  # noqa: S101 - kinds come from the config class
+            image = await client.submit_request(
+                build_image_pop_request(config, self._image_models), ImageGenerateJobPopResponse
+            )
+            outcome = convert_image_pop(image)
+            return () if isinstance(outcome, EmptyDispatch) else (outcome,)
+        if kind == WORKER_TYPE.text:
+            assert isinstance(config, TextWorkerDeployConfig)  # noqa: S101
+            models = (self._text_model,) if self._text_model else None
+            text = await client.submit_request(build_text_pop_request(config, models), TextGenerateJobPopResponse)
+            text_outcome = convert_text_pop(text)
+            return () if isinstance(text_outcome, EmptyDispatch) else (text_outcome,)
+        assert isinstance(config, AlchemyWorkerDeployConfig)  # noqa: S101
+        alchemy = await client.submit_request(build_alchemy_pop_request(config), AlchemyJobPopResponse)
+        forms = convert_alchemy_pop(alchemy)
+        return () if isinstance(forms, EmptyDispatch) else forms
+
+    async def _pop_loop(self, client: GenericAsyncHordeAPIManualClient, kind: WORKER_TYPE, jobs: TaskGroup) -> None:
+        room = self._room
+        assert room is not None  # noqa: S101 - made by run()
+        failures = 0
+        while True:
+            await room.take()
+            try:
+                popped_at = self._clock()
+                outcomes = await self._pop(client, kind)
+            except HordeAPIError as error:
+                room.release()
+                self.stats.pop_errors += 1
+                if error.rc in MAINTENANCE_RCS:
+                    logger.warning(
+                        "horde says maintenance; pausing pops",
+                        kind=str(kind),
+                        rc=error.rc,
+                        seconds=self._options.maintenance_pause,
+                    )
+                    await anyio.sleep(self._options.maintenance_pause)
+                    continue
+                if error.status_code in (400, 401, 403, 404):
+                    self._fatal = WorkerRuntimeError(f"the horde refuses this worker's pops: {error}")
+                    logger.error(  # noqa: TRY400 - an expected refusal: its traceback tells nothing
+                        "pop refused for good; stopping", kind=str(kind), rc=error.rc, status=error.status_code
+                    )
+                    self.request_stop()
+                    return
+                failures += 1
+                await self._back_off(kind, failures, error)
+                continue
+            except (HordeError, TimeoutError) as error:
+                room.release()
+                self.stats.pop_errors += 1
+                failures += 1
+                await self._back_off(kind, failures, error)
+                continue
+            except BaseException:
+                room.release()
+                raise
+            failures = 0
+            self._mark_ready(kind)
+            if not outcomes:
+                room.release()
+                self.stats.empty_pops += 1
+                await anyio.sleep(self._options.pop_interval)
+                continue
+            for index, outcome in enumerate(outcomes):
+                if index:
+                    room.take_now()  # an alchemy pop can bring several forms: all are held
+                self.stats.popped += 1
+                jobs.start_soon(self._handle, outcome, popped_at)
+
+    def _mark_ready(self, kind: WORKER_TYPE) -> None:
+        if kind in self._ready_kinds or self._ready is None:
+            return
+        self._ready_kinds.add(kind)
+        if self._ready_kinds == set(self._kinds):
+            logger.info("worker registered with the horde", kinds=[str(kind) for kind in self._kinds])
+            self._ready.set()
+
+    async def _back_off(self, kind: WORKER_TYPE, failures: int, error: BaseException) -> None:
+        pause = min(self._options.pop_error_backoff_max, self._options.pop_error_backoff * 2 ** (failures - 1))
+        logger.warning("pop failed; backing off", kind=str(kind), failures=failures, seconds=pause, error=str(error))
+        await anyio.sleep(pause)
+
+    async def _handle(self, outcome: _Outcome, popped_at: float) -> None:
+        pipeline, threads, room = self._pipeline, self._threads, self._room
+        assert pipeline is not None  # noqa: S101 - made by run()
+        assert threads is not None  # noqa: S101
+        assert room is not None  # noqa: S101
+        try:
+            if isinstance(outcome, DispatchFault):
+                await pipeline.report_dispatch_fault(outcome, popped_at)
+                return
+            acquired = False
+            self.stats.queued += 1
+            try:
+                with anyio.CancelScope() as waiting:
+                    self._queued_scopes.add(waiting)
+                    if self._stop_flag:
+                        waiting.cancel()
+                    await threads.acquire()
+                    acquired = True
+            except anyio.get_cancelled_exc_class():
+                # The whole worker stops at once: the job never ran; report it (shielded) and go on stopping.
+                await pipeline.run_cancelled(outcome, popped_at, "shutdown")
+                raise
+            finally:
+                self._queued_scopes.discard(waiting)
+                self.stats.queued -= 1
+            if not acquired:
+                await pipeline.run_cancelled(outcome, popped_at, "shutdown")
+                return
+            self.stats.running += 1
+            try:
+                await pipeline.run(outcome, popped_at)
+            finally:
+                self.stats.running -= 1
+                threads.release()
+        finally:
+            room.release()
+
+    # ------------------------------------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------------------------------------
+
+    async def _log_summaries(self, interval: float) -> None:
+        while True:
+            await anyio.sleep(interval)
+            logger.info("worker summary", **self.stats.snapshot().as_log_fields())
+
+    async def _watch_signals(self) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for received in signals:
+                immediate = self._stop_flag
+                logger.warning(
+                    "signal received; stopping",
+                    signal=signal.Signals(received).name,
+                    running_jobs="faulted now" if immediate else "finish first",
+                )
+                self.request_stop(immediate=immediate)

@@ -1,0 +1,97 @@
+"""``horde-worker run`` as an operator runs it: a subprocess against the local horde, stopped with SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from horde_local.testing import KEYS, HordeEnv
+
+from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest, ImageGenerateAsyncResponse
+
+BACKENDS = Path(__file__).parent / "backends_for_subprocess"
+MODEL = "Test Model"
+NAME = "sigint-dreamer"
+
+
+def wait_for(predicate: Callable[[], bool], worker: subprocess.Popen[str], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert worker.poll() is None, worker.communicate()[1]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def start_worker(horde: HordeEnv, tmp_path: Path, delay: float) -> subprocess.Popen[str]:
+    config = tmp_path / "bridgeData.yaml"
+    config.write_text(
+        f'api_key: "{KEYS["worker"].key}"\n'
+        f'horde_url: "{horde.base_url}"\n'
+        f'dreamer_name: "{NAME}"\n'
+        f'models_to_load: ["{MODEL}"]\n'
+        "max_threads: 1\n"
+        "queue_size: 2\n"
+        'image_backend: "slow_backends:slow_image"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(BACKENDS), "SLOW_BACKEND_DELAY": str(delay), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "horde_sdk.worker.cli", "run", "--config", str(config), "--pop-interval", "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def three_jobs_in_hand(horde: HordeEnv, worker: subprocess.Popen[str]) -> None:
+    wait_for(lambda: NAME in horde.horde.all_worker_counts(), worker)
+    client = horde.client("alice")
+    for index in range(3):
+        client.submit_request(
+            ImageGenerateAsyncRequest(prompt=f"job {index}", models=[MODEL]), ImageGenerateAsyncResponse
+        )
+    wait_for(lambda: horde.horde.worker_counts(NAME).in_flight == 3, worker)
+
+
+def test_sigint_finishes_the_running_job_and_faults_the_queued(horde: HordeEnv, tmp_path: Path) -> None:
+    worker = start_worker(horde, tmp_path, delay=1.5)
+    three_jobs_in_hand(horde, worker)
+    worker.send_signal(signal.SIGINT)
+    _, log = worker.communicate(timeout=60)
+    assert worker.returncode == 0, log
+    assert "signal received; stopping" in log
+    assert "worker stopped" in log
+    counts = horde.horde.worker_counts(NAME)
+    assert (counts.submitted, counts.faulted, counts.in_flight, counts.aborted) == (1, 2, 0, 0), counts
+    assert KEYS["worker"].key not in log
+
+
+def test_second_sigint_faults_the_running_job_too(horde: HordeEnv, tmp_path: Path) -> None:
+    worker = start_worker(horde, tmp_path, delay=60.0)
+    three_jobs_in_hand(horde, worker)
+    worker.send_signal(signal.SIGINT)
+    wait_for(lambda: horde.horde.worker_counts(NAME).faulted == 2, worker)
+    worker.send_signal(signal.SIGINT)
+    _, log = worker.communicate(timeout=60)
+    assert worker.returncode == 0, log
+    counts = horde.horde.worker_counts(NAME)
+    assert (counts.submitted, counts.faulted, counts.in_flight) == (0, 3, 0), counts
+
+
+def test_check_config_names_a_bad_backend(tmp_path: Path) -> None:
+    config = tmp_path / "bridgeData.yaml"
+    config.write_text('dreamer_name: "x"\nmodels_to_load: ["m"]\nimage_backend: "no_such_module:factory"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "horde_sdk.worker.cli", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no_such_module" in result.stderr

@@ -347,6 +347,18 @@ async def test_maintenance_pauses_popping_until_lifted(horde: HordeEnv) -> None:
     assert_nothing_lost(horde, "runtime-dreamer")
 
 
+async def test_an_ip_refusal_pauses_popping_instead_of_stopping(horde: HordeEnv) -> None:
+    runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=FAST)
+    async with running(runtime):
+        horde.horde.script_faults(
+            ScriptedFault(method="POST", path_prefix="/v2/generate/pop", count=3, status=403, rc="TimeoutIP")
+        )
+        await create_image_request(horde, "after the timeout")
+        await wait_until(lambda: runtime.summary().submitted == 1)
+    assert runtime.summary().pop_errors == 3
+    assert_nothing_lost(horde, "runtime-dreamer")
+
+
 async def test_a_refused_key_stops_the_worker_with_a_clear_error(horde: HordeEnv) -> None:
     runtime = WorkerRuntime(
         image_config(horde, api_key="not-a-known-key-123"), image_backend=DemoImageBackend(), options=FAST

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     )
     from horde_sdk.worker.runtime.worker import (
         MAINTENANCE_RCS,
+        TEMPORARY_REFUSAL_RCS,
         WorkerRuntime,
         WorkerRuntimeError,
         horde_api_url,
@@ -47,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "MAINTENANCE_RCS": "worker",
     "RuntimeOptions": "options",
     "SubmitRequest": "pipeline",
+    "TEMPORARY_REFUSAL_RCS": "worker",
     "WorkerRuntime": "worker",
     "WorkerRuntimeError": "worker",
     "WorkerStats": "stats",
@@ -59,6 +61,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "MAINTENANCE_RCS",
+    "TEMPORARY_REFUSAL_RCS",
     "InputDownloadError",
     "JobPipeline",
     "RuntimeOptions",

@@ -63,12 +63,18 @@ from horde_sdk.worker.runtime.options import RuntimeOptions
 from horde_sdk.worker.runtime.pipeline import JobPipeline
 from horde_sdk.worker.runtime.stats import WorkerStats, WorkerSummary
 
-__all__ = ["MAINTENANCE_RCS", "WorkerRuntime", "WorkerRuntimeError", "horde_api_url"]
+__all__ = ["MAINTENANCE_RCS", "TEMPORARY_REFUSAL_RCS", "WorkerRuntime", "WorkerRuntimeError", "horde_api_url"]
 
 logger = get_logger(__name__)
 
 MAINTENANCE_RCS = frozenset({RC.WorkerMaintenance, RC.WorkerFlaggedMaintenance, RC.MaintenanceMode})
 """Pop answers that mean "not now": the runtime pauses popping for `RuntimeOptions.maintenance_pause`."""
+
+TEMPORARY_REFUSAL_RCS = frozenset(
+    {RC.TimeoutIP, RC.TooManyNewIPs, RC.TooManySameIPs, RC.UnsafeIP, RC.UntrustedUnsafeIP}
+)
+"""Pop refusals tied to the worker's IP address, which may lift by themselves: popping pauses as in maintenance,
+instead of stopping the worker as other refusals (a wrong key, a name owned by someone else) do."""
 
 _Outcome = DispatchedJob[Any] | DispatchFault
 
@@ -427,9 +433,9 @@ class WorkerRuntime:
             except HordeAPIError as error:
                 room.release()
                 self.stats.pop_errors += 1
-                if error.rc in MAINTENANCE_RCS:
+                if error.rc in MAINTENANCE_RCS or error.rc in TEMPORARY_REFUSAL_RCS:
                     logger.warning(
-                        "horde says maintenance; pausing pops",
+                        "horde refuses pops for now; pausing",
                         kind=str(kind),
                         rc=error.rc,
                         seconds=self._options.maintenance_pause,

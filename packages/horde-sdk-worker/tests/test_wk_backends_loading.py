@@ -133,17 +133,19 @@ def test_factory_path_with_a_dotted_attribute(fake_module: types.ModuleType) -> 
 
 def test_factory_path_to_an_installed_module() -> None:
     config = TextWorkerDeployConfig(text_backend="horde_sdk.worker.backends.demo:DemoTextBackend")
-    with pytest.raises(TypeError):  # DemoTextBackend takes no configuration: the factory is called with it
+    # DemoTextBackend takes no configuration, but the factory is called with it: a clear error, not a traceback.
+    with pytest.raises(BackendConfigError, match="the factory failed \\(TypeError") as caught:
         load_text_backend(config)
+    assert isinstance(caught.value.__cause__, TypeError)
 
 
 def test_factory_returning_the_wrong_kind_is_refused(fake_module: types.ModuleType) -> None:
     path = f"{FAKE_MODULE}:NotABackend"
-    with pytest.raises(BackendConfigError, match="is not an ImageBackend") as caught:
+    with pytest.raises(BackendConfigError, match="does not implement the ImageBackend protocol") as caught:
         load_image_backend(ImageWorkerDeployConfig(image_backend=path))
     assert path in str(caught.value)
     # An image backend is not an alchemy backend.
-    with pytest.raises(BackendConfigError, match="is not an AlchemyBackend"):
+    with pytest.raises(BackendConfigError, match="does not implement the AlchemyBackend protocol"):
         load_alchemy_backend(AlchemyWorkerDeployConfig(alchemy_backend=f"{FAKE_MODULE}:FakeImageBackend"))
 
 

@@ -1,19 +1,15 @@
 """Private logging helpers of horde_sdk.worker.
 
 The package never configures logging globally: its structlog loggers hand every event to a stdlib logger,
-so the application decides where (and whether) the events go.
+so the application decides where (and whether) the events go. Events pass through generic_api's redaction
+first: sensitive keys (API keys, tokens) and URL query strings (presigned signatures) never reach a handler.
 """
-
-import logging
 
 import structlog
 
+from horde_sdk.generic_api.log import get_logger as _redacting_logger
+
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    """Return a structlog logger that hands its events to the stdlib logger `name`, never touching global config."""
-    logger: structlog.stdlib.BoundLogger = structlog.wrap_logger(
-        logging.getLogger(name),
-        processors=[structlog.stdlib.render_to_log_kwargs],
-        wrapper_class=structlog.stdlib.BoundLogger,
-    )
-    return logger
+    """Return a redacting structlog logger that hands its events to the stdlib logger `name`."""
+    return _redacting_logger(name)

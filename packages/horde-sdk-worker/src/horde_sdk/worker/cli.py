@@ -31,6 +31,7 @@ from horde_sdk.deploy_config import (
     load_deploy_config_with_report,
 )
 from horde_sdk.deploy_config.cli import render_effective_config
+from horde_sdk.generic_api.log import redact_value
 from horde_sdk.worker.__about__ import __version__
 from horde_sdk.worker.backends.loading import BackendConfigError
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerRuntimeError
@@ -62,7 +63,7 @@ class EventLineFormatter(logging.Formatter):
         Returns:
             The formatted line.
         """
-        fields = {key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES_ALL}
+        fields = redact_value({key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES_ALL})
         if self._as_json:
             payload: dict[str, Any] = {
                 "time": self.formatTime(record),

@@ -92,10 +92,17 @@ def _build(
         raise BackendConfigError(
             f"{setting} {value!r} is not a built-in backend ({names}) nor a 'package.module:attribute' factory path"
         )
-    backend = _import_factory(value, setting)(config)
+    factory = _import_factory(value, setting)
+    try:
+        backend = factory(config)
+    except Exception as error:
+        raise BackendConfigError(
+            f"{setting} {value!r}: the factory failed ({type(error).__name__}: {error})"
+        ) from error
     if not isinstance(backend, protocol):
         raise BackendConfigError(
-            f"{setting} {value!r} returned a {type(backend).__name__}, which is not an {protocol.__name__} "
+            f"{setting} {value!r} returned a {type(backend).__name__}, "
+            f"which does not implement the {protocol.__name__} protocol "
             "(an async context manager with `name` and the protocol's methods)"
         )
     return backend

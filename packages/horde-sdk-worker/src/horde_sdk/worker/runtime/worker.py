@@ -175,6 +175,10 @@ class WorkerRuntime:
                 f"a {type(config).__name__} with these backends serves nothing: give the backend of its kind"
             )
         self._kinds = tuple(kinds)
+        self._check_names()
+        alchemy_config = config if isinstance(config, AlchemyWorkerDeployConfig) else None
+        if self._alchemy_backend is not None and alchemy_config is not None and not alchemy_config.get_alchemy_forms():
+            raise WorkerRuntimeError("set forms: an alchemy worker without forms has nothing to offer")
         self.stats = WorkerStats(clock)
         """What the worker has done so far."""
         self._stop_flag = False
@@ -349,7 +353,6 @@ class WorkerRuntime:
 
     async def _prepare(self, client: GenericAsyncHordeAPIManualClient) -> None:
         config = self._config
-        self._check_names()
         if self._image_backend is not None and isinstance(config, ImageWorkerDeployConfig):
             if not isinstance(client, AIHordeAPIAsyncManualClient):
                 raise WorkerRuntimeError("the worker needs an AI Horde client (AIHordeAPIAsyncManualClient)")
@@ -429,7 +432,10 @@ class WorkerRuntime:
             await room.take()
             try:
                 popped_at = self._clock()
-                outcomes = await self._pop(client, kind)
+                # Shielded: a pop cancelled after the horde acted would hand out a job nobody runs or reports.
+                # The client's timeouts bound it; a stop lands right after, and what was popped gets faulted.
+                with anyio.CancelScope(shield=True):
+                    outcomes = await self._pop(client, kind)
             except HordeAPIError as error:
                 room.release()
                 self.stats.pop_errors += 1

@@ -26,7 +26,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerateAsyncRequest,
 )
 from horde_sdk.ai_horde_api.results import AlchemyCaptionResult, AlchemyImageResult
-from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ImageWorkerDeployConfig
+from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
 from horde_sdk.worker.backends import (
     DemoAlchemyBackend,
     DemoImageBackend,
@@ -199,6 +199,23 @@ async def test_all_three_kinds_end_to_end(horde: HordeEnv) -> None:
     assert summary.faulted == summary.lost == 0
     assert summary.kudos > 0
     assert_nothing_lost(horde, "e2e-dreamer", "e2e-scribe", "e2e-alchemist")
+
+
+async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> None:
+    config = TextWorkerDeployConfig(
+        api_key=KEYS["worker"].key,
+        horde_url=horde.base_url,
+        scribe_name="branded-scribe",
+        model_name=TEXT_MODEL,
+        branded_model=True,
+        max_context_length=4096,
+    )
+    runtime = WorkerRuntime(config, text_backend=DemoTextBackend(), options=FAST)
+    branded = f"{TEXT_MODEL}::{KEYS['worker'].name}#5"
+    async with running(runtime), client(horde) as requester:
+        result = await requester.text_generate_request(TextGenerateAsyncRequest(prompt="Hello", models=[branded]))
+    assert result.generations[0].model == branded
+    assert_nothing_lost(horde, "branded-scribe")
 
 
 # ------------------------------------------------------------------------------------------------------------

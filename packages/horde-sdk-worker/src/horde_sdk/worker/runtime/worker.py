@@ -28,8 +28,10 @@ from anyio.abc import TaskGroup
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyJobPopResponse,
+    FindUserRequest,
     ImageGenerateJobPopResponse,
     TextGenerateJobPopResponse,
+    UserDetailsResponse,
 )
 from horde_sdk.ai_horde_api.consts import RC, WORKER_TYPE
 from horde_sdk.deploy_config import (
@@ -370,6 +372,12 @@ class WorkerRuntime:
                 if fetch is None:
                     raise WorkerRuntimeError("set model_name: the text backend cannot tell which model it runs")
                 self._text_model = str(await fetch())
+            if config.branded_model and "::" not in self._text_model:
+                # A branded model carries its owner's name, as text workers announce it: "model::alias#id".
+                owner = await client.submit_request(FindUserRequest(), UserDetailsResponse)
+                if not owner.username:
+                    raise WorkerRuntimeError("branded_model is set but the horde did not tell the key's user name")
+                self._text_model = f"{self._text_model}::{owner.username}"
 
     def _summary_interval(self) -> float:
         if self._options.summary_interval is not None:

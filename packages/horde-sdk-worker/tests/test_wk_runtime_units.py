@@ -36,6 +36,7 @@ from horde_sdk.worker.backends import DemoAlchemyBackend, DemoImageBackend, Demo
 from horde_sdk.worker.dispatch.ai_horde.conversion import ImageToDownload
 from horde_sdk.worker.runtime import (
     InputDownloadError,
+    JobPipeline,
     RuntimeOptions,
     WorkerRuntime,
     WorkerRuntimeError,
@@ -631,3 +632,32 @@ def test_alchemy_worker_without_forms_is_refused_before_running() -> None:
             AlchemyWorkerDeployConfig(alchemist_name="unit-alchemist", alchemy_backend="demo"),
             options=RuntimeOptions(summary_interval=0),
         )
+
+
+@pytest.mark.parametrize(
+    ("seed", "variation", "batch", "expected"),
+    [
+        ("42", None, 3, (42, 43, 44)),
+        ("7", 10, 2, (7, 17)),
+        (str(2**32 - 1), None, 2, (2**32 - 1, 0)),
+    ],
+)
+def test_image_seeds_follow_the_job_seed_and_variation(
+    seed: str, variation: int | None, batch: int, expected: tuple[int, ...]
+) -> None:
+    parameters = ImageGenerationParameters(prompt="p", seed=seed, seed_variation=variation, batch_size=batch)
+    assert JobPipeline._seeds(parameters) == expected
+
+
+def test_a_text_seed_is_hashed_the_same_way_every_time() -> None:
+    parameters = ImageGenerationParameters(prompt="p", seed="lighthouse", batch_size=2)
+    first = JobPipeline._seeds(parameters)
+    assert first == JobPipeline._seeds(parameters)
+    assert first[1] == (first[0] + 1) % 2**32
+    assert all(0 <= seed < 2**32 for seed in first)
+
+
+def test_without_a_seed_each_job_gets_a_random_one() -> None:
+    parameters = ImageGenerationParameters(prompt="p", batch_size=1)
+    seeds = {JobPipeline._seeds(parameters)[0] for _ in range(20)}
+    assert len(seeds) > 1

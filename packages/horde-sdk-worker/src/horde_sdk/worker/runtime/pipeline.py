@@ -17,6 +17,7 @@ cannot get through either is counted as lost (the horde takes it back when its t
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import time
@@ -383,10 +384,18 @@ class JobPipeline:
     # Per kind
     # ------------------------------------------------------------------------------------------------
 
-    def _seeds(self, parameters: ImageGenerationParameters) -> tuple[int, ...]:
-        base = parameters.seed if parameters.seed is not None else random.randint(0, _SEED_RANGE)  # noqa: S311
+    @staticmethod
+    def _seeds(parameters: ImageGenerationParameters) -> tuple[int, ...]:
+        """The seed of each image: the job's (text that is not a number is hashed), else a random one."""
+        seed = parameters.seed.strip() if parameters.seed is not None else ""
+        if seed.lstrip("-").isdigit():
+            base = int(seed)
+        elif seed:
+            base = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:4], "big")
+        else:
+            base = random.randint(0, _SEED_RANGE)  # noqa: S311 - a seed, not a secret
         step = parameters.seed_variation or 1
-        return tuple((int(base) + index * step) % (_SEED_RANGE + 1) for index in range(parameters.batch_size))
+        return tuple((base + index * step) % (_SEED_RANGE + 1) for index in range(parameters.batch_size))
 
     async def _generate_image(self, context: _JobContext, parameters: ImageGenerationParameters) -> None:
         backend = self._image_backend

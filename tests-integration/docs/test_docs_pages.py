@@ -96,3 +96,23 @@ def test_reference_page_documents_every_public_module(page: str, package: str) -
     documented = {match for path in pages for match in re.findall(r"^::: (\S+)", path.read_text(), re.MULTILINE)}
     missing = sorted(modules - documented)
     assert not missing, f"add these modules to docs/reference/{page}*.md: {missing}"
+
+
+SNIPPET_LINE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')
+
+
+def test_every_snippet_include_is_well_formed_and_points_at_a_file() -> None:
+    """A mangled include line (a formatter once turned `--8<--` into `--8 < --`) would print as text."""
+    includes = 0
+    for page in sorted((REPO / "docs").rglob("*.md")):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+            if "--8" not in line or line.lstrip().startswith("#"):
+                continue
+            match = SNIPPET_LINE.match(line.strip())
+            assert match, f"{page.relative_to(REPO)}:{number}: malformed snippet include {line!r}"
+            target = REPO / match["path"]
+            assert target.is_file(), f"{page.relative_to(REPO)}:{number}: {match['path']} does not exist"
+            if match["section"]:
+                assert f"--8<-- [start:{match['section']}]" in target.read_text(encoding="utf-8")
+            includes += 1
+    assert includes >= 10

@@ -8,15 +8,20 @@ are loaded from their files and their ``main(argv)`` is called, exactly as ``pyt
 from __future__ import annotations
 
 import importlib.util
+import io
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from horde_local import ScriptedWorker
-from horde_local.testing import KEYS, HordeEnv
+from horde_local.testing import KEYS, TIMEOUTS, HordeEnv
+from PIL import Image
 
+from horde_sdk.ai_horde_api import AIHordeAPISimpleClient
+from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest
 from horde_sdk.generic_api.exceptions import HordeError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -130,3 +135,45 @@ def test_error_handling(run_example, horde, monkeypatch, capsys) -> None:
     monkeypatch.setenv("AI_HORDE_API_KEY", "not-a-known-key")
     assert run_example("error_handling", "a lighthouse") == 6
     assert "refused: HTTP 401" in capsys.readouterr().out
+
+
+def test_worker_custom_backend(horde, monkeypatch, capsys) -> None:
+    # The example is the worker: it runs in a thread with the worker owner's key; alice asks for an image.
+    monkeypatch.setenv("AI_HORDE_URL", horde.base_url)
+    monkeypatch.setenv("AI_HORDE_API_KEY", KEYS["worker"].key)
+    example = load("worker_custom_backend")
+    model, name = "Docs Solid Colour", "docs-solid-colour"
+    status: list[int] = []
+    worker = threading.Thread(
+        target=lambda: status.append(
+            example.main(["--model", model, "--name", name, "--max-jobs", "1", "--seconds", "60"])
+        ),
+        daemon=True,
+    )
+    worker.start()
+    deadline = time.monotonic() + 30
+    while name not in horde.horde.all_worker_counts():  # registered by its first pop
+        assert worker.is_alive(), status
+        assert time.monotonic() < deadline, "the example's worker never popped"
+        time.sleep(0.05)
+
+    with AIHordeAPISimpleClient(
+        base_url=horde.base_url, api_key=KEYS["alice"].key, client_agent="docs-test:1:none", timeouts=TIMEOUTS
+    ) as client:
+        result = client.image_generate_request(
+            ImageGenerateAsyncRequest(prompt="a red square", models=[model]), timeout=60
+        )
+    worker.join(30)
+    assert not worker.is_alive()
+    assert status == [0]
+
+    (generation,) = result.generations
+    image = Image.open(io.BytesIO(generation.image))
+    assert image.format == "WEBP"
+    assert generation.image == example.solid_colour_webp("a red square", image.width, image.height)
+    out = capsys.readouterr().out
+    assert "worker registered" in out
+    assert "submitted 1, faulted 0" in out
+    counts = horde.horde.worker_counts(name)
+    assert counts.balanced, counts
+    assert counts.in_flight == 0, counts

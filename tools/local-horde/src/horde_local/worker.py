@@ -8,14 +8,20 @@ no model behind it. Its :class:`Behaviour` says how each generation ends: ``ok``
 :class:`ScriptedWorker` uses a blocking :class:`~horde_sdk.ai_horde_api.AIHordeAPIManualClient`,
 :class:`AsyncScriptedWorker` an async one. Submissions that fail on the way (a 5xx, a dropped connection) are
 sent again, up to ``submit_attempts`` times; a ``DuplicateGen`` answer then means the first one arrived.
+
+Both run the same sans-IO flow (as the SDK's clients do): a generator yields ``_Submit`` and
+``_Upload`` actions and gets back each one's result (or its exception, thrown in); each class only
+performs the actions, with its own client.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
+from typing import Generic, TypeVar
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
 from horde_sdk.ai_horde_api.apimodels import (
@@ -35,7 +41,7 @@ from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS
 from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.core import RawResponse
-from horde_sdk.generic_api.exceptions import HordeAPIError, HordeError
+from horde_sdk.generic_api.exceptions import HordeAPIError, HordeError, HordeUnexpectedResponseTypeError
 
 __all__ = ["AsyncScriptedWorker", "Behaviour", "ScriptedWorker", "WorkerTally", "fake_image"]
 
@@ -77,22 +83,74 @@ class _Planned:
     upload: bytes | None = None
 
 
-class _Script:
-    """What both workers share: the pop requests and the submissions a popped job calls for."""
+@dataclass(frozen=True)
+class _Submit:
+    """Ask the driver to send ``request`` and send back its response model (or throw in the error)."""
+
+    request: HordeRequest
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """Ask the driver to PUT ``content`` to the presigned ``url`` and send back what the transport returned."""
+
+    url: str
+    content: bytes
+
+
+_Action = _Submit | _Upload
+_T = TypeVar("_T")
+_Flow = Generator[_Action, object, _T]
+_JobT = TypeVar("_JobT", ImageGenerateJobPopResponse, TextGenerateJobPopResponse, AlchemyJobPopResponse)
+_ClientT = TypeVar("_ClientT", AIHordeAPIManualClient, AIHordeAPIAsyncManualClient)
+
+
+def _upload_ok(outcome: object) -> bool:
+    return isinstance(outcome, RawResponse) and 200 <= outcome.status_code < 300
+
+
+class _Run(Generic[_T]):
+    """A flow being driven: hands it each action's result (or exception) and keeps what it returns."""
+
+    def __init__(self, flow: _Flow[_T]) -> None:
+        self._flow = flow
+        self._resume: Callable[[], _Action] = partial(next, flow)
+        self.result: _T
+
+    def next_action(self) -> _Action | None:
+        """Resume the flow; return its next action, or None once it has returned (see :attr:`result`)."""
+        try:
+            return self._resume()
+        except StopIteration as finished:
+            self.result = finished.value
+            return None
+
+    def answer(self, outcome: object) -> None:
+        self._resume = partial(self._flow.send, outcome)
+
+    def fail(self, error: Exception) -> None:
+        self._resume = partial(self._flow.throw, error)
+
+
+class _Script(Generic[_ClientT]):
+    """What both workers share: the pop requests, the submissions a popped job calls for and the flows."""
 
     def __init__(
         self,
+        client: _ClientT,
         *,
-        name: str,
-        models: Sequence[str],
-        forms: Sequence[str],
-        behaviour: Behaviour,
-        use_r2: bool,
-        amount: int,
-        max_pixels: int,
-        max_length: int,
-        max_context_length: int,
+        name: str = "scripted-worker",
+        models: Sequence[str] = ("stable_diffusion",),
+        forms: Sequence[str] = ("caption", "nsfw", "RealESRGAN_x2plus"),
+        behaviour: Behaviour = Behaviour.ok,
+        use_r2: bool = True,
+        amount: int = 1,
+        max_pixels: int = 1024 * 1024,
+        max_length: int = 512,
+        max_context_length: int = 4096,
+        submit_attempts: int = 5,
     ) -> None:
+        self.client: _ClientT = client
         self.name = name
         self.models = tuple(models)
         self.forms = tuple(forms)
@@ -102,6 +160,7 @@ class _Script:
         self.max_pixels = max_pixels
         self.max_length = max_length
         self.max_context_length = max_context_length
+        self.submit_attempts = submit_attempts
         self.tally = WorkerTally()
 
     def image_pop(self) -> ImageGenerateJobPopRequest:
@@ -201,12 +260,47 @@ class _Script:
             return True
         return False
 
+    def _pop_flow(self, request: HordeRequest, expected: type[_JobT]) -> _Flow[_JobT]:
+        """Pop once and count what came."""
+        job = yield _Submit(request)
+        if not isinstance(job, expected):
+            raise HordeUnexpectedResponseTypeError(
+                f"expected a {expected.__name__}, the server answered with a {type(job).__name__}"
+            )
+        if isinstance(job, AlchemyJobPopResponse):
+            self.tally.popped += len(job.forms or ())
+            self.tally.job_ids.extend(form.id_ for form in job.forms or () if form.id_)
+        elif job.has_job():
+            self.tally.popped += len(job.get_generation_ids())
+            self.tally.job_ids.extend(job.get_generation_ids())
+        return job
 
-def _upload_ok(outcome: object) -> bool:
-    return isinstance(outcome, RawResponse) and 200 <= outcome.status_code < 300
+    def _carry_out_flow(self, planned: list[_Planned]) -> _Flow[int]:
+        """Upload and submit each planned item (retrying failed submissions); return how many there were."""
+        for item in planned:
+            if item.upload_url is not None and item.upload is not None:
+                outcome = yield _Upload(item.upload_url, item.upload)
+                if _upload_ok(outcome):
+                    self.tally.uploads += 1
+            for _ in range(self.submit_attempts):
+                error: HordeError | None = None
+                try:
+                    yield _Submit(item.request)
+                except HordeError as caught:
+                    error = caught
+                if self.finished(error):
+                    break
+        return len(planned)
+
+    def _work_flow(
+        self, request: HordeRequest, expected: type[_JobT], plan: Callable[[_JobT], list[_Planned]]
+    ) -> _Flow[int]:
+        """Pop once and deliver what came; return how many generations (or forms) were handled."""
+        job = yield from self._pop_flow(request, expected)
+        return (yield from self._carry_out_flow(plan(job)))
 
 
-class ScriptedWorker(_Script):
+class ScriptedWorker(_Script[AIHordeAPIManualClient]):
     """A blocking scripted worker.
 
     Args:
@@ -223,155 +317,72 @@ class ScriptedWorker(_Script):
         submit_attempts: How often a failed submission is sent.
     """
 
-    def __init__(
-        self,
-        client: AIHordeAPIManualClient,
-        *,
-        name: str = "scripted-worker",
-        models: Sequence[str] = ("stable_diffusion",),
-        forms: Sequence[str] = ("caption", "nsfw", "RealESRGAN_x2plus"),
-        behaviour: Behaviour = Behaviour.ok,
-        use_r2: bool = True,
-        amount: int = 1,
-        max_pixels: int = 1024 * 1024,
-        max_length: int = 512,
-        max_context_length: int = 4096,
-        submit_attempts: int = 5,
-    ) -> None:
-        super().__init__(
-            name=name,
-            models=models,
-            forms=forms,
-            behaviour=behaviour,
-            use_r2=use_r2,
-            amount=amount,
-            max_pixels=max_pixels,
-            max_length=max_length,
-            max_context_length=max_context_length,
-        )
-        self.client = client
-        self.submit_attempts = submit_attempts
+    def _drive(self, flow: _Flow[_T]) -> _T:
+        run = _Run(flow)
+        while (action := run.next_action()) is not None:
+            try:
+                if isinstance(action, _Upload):
+                    run.answer(self.client.transport.send_raw("PUT", action.url, content=action.content))
+                else:
+                    run.answer(self.client.submit_request(action.request))
+            except Exception as error:  # thrown into the flow, which re-raises what it does not handle
+                run.fail(error)
+        return run.result
 
     def pop_image(self) -> ImageGenerateJobPopResponse:
         """Pop once for an image job (registers the worker on its first call)."""
-        job = self.client.submit_request(self.image_pop(), ImageGenerateJobPopResponse)
-        if job.has_job():
-            self.tally.popped += len(job.get_generation_ids())
-            self.tally.job_ids.extend(job.get_generation_ids())
-        return job
+        return self._drive(self._pop_flow(self.image_pop(), ImageGenerateJobPopResponse))
 
     def pop_text(self) -> TextGenerateJobPopResponse:
         """Pop once for a text job."""
-        job = self.client.submit_request(self.text_pop(), TextGenerateJobPopResponse)
-        if job.has_job():
-            self.tally.popped += len(job.get_generation_ids())
-            self.tally.job_ids.extend(job.get_generation_ids())
-        return job
+        return self._drive(self._pop_flow(self.text_pop(), TextGenerateJobPopResponse))
 
     def pop_alchemy(self) -> AlchemyJobPopResponse:
         """Pop once for alchemy forms."""
-        job = self.client.submit_request(self.alchemy_pop(), AlchemyJobPopResponse)
-        self.tally.popped += len(job.forms or ())
-        self.tally.job_ids.extend(form.id_ for form in job.forms or () if form.id_)
-        return job
+        return self._drive(self._pop_flow(self.alchemy_pop(), AlchemyJobPopResponse))
 
     def _carry_out(self, planned: list[_Planned]) -> int:
-        for item in planned:
-            if (
-                item.upload_url is not None
-                and item.upload is not None
-                and _upload_ok(self.client.transport.send_raw("PUT", item.upload_url, content=item.upload))
-            ):
-                self.tally.uploads += 1
-            for _ in range(self.submit_attempts):
-                error: HordeError | None = None
-                try:
-                    self.client.submit_request(item.request)
-                except HordeError as caught:
-                    error = caught
-                if self.finished(error):
-                    break
-        return len(planned)
+        return self._drive(self._carry_out_flow(planned))
 
     def work_image(self) -> int:
         """Pop one image job and deliver it; return how many generations were handled (0: empty pop)."""
-        return self._carry_out(self.image_plan(self.pop_image()))
+        return self._drive(self._work_flow(self.image_pop(), ImageGenerateJobPopResponse, self.image_plan))
 
     def work_text(self) -> int:
         """Pop one text job and deliver it; return how many generations were handled."""
-        return self._carry_out(self.text_plan(self.pop_text()))
+        return self._drive(self._work_flow(self.text_pop(), TextGenerateJobPopResponse, self.text_plan))
 
     def work_alchemy(self) -> int:
         """Pop alchemy forms and deliver them; return how many forms were handled."""
-        return self._carry_out(self.alchemy_plan(self.pop_alchemy()))
+        return self._drive(self._work_flow(self.alchemy_pop(), AlchemyJobPopResponse, self.alchemy_plan))
 
 
-class AsyncScriptedWorker(_Script):
+class AsyncScriptedWorker(_Script[AIHordeAPIAsyncManualClient]):
     """The async twin of :class:`ScriptedWorker` (same arguments, with an async client)."""
 
-    def __init__(
-        self,
-        client: AIHordeAPIAsyncManualClient,
-        *,
-        name: str = "scripted-worker",
-        models: Sequence[str] = ("stable_diffusion",),
-        forms: Sequence[str] = ("caption", "nsfw", "RealESRGAN_x2plus"),
-        behaviour: Behaviour = Behaviour.ok,
-        use_r2: bool = True,
-        amount: int = 1,
-        max_pixels: int = 1024 * 1024,
-        max_length: int = 512,
-        max_context_length: int = 4096,
-        submit_attempts: int = 5,
-    ) -> None:
-        super().__init__(
-            name=name,
-            models=models,
-            forms=forms,
-            behaviour=behaviour,
-            use_r2=use_r2,
-            amount=amount,
-            max_pixels=max_pixels,
-            max_length=max_length,
-            max_context_length=max_context_length,
-        )
-        self.client = client
-        self.submit_attempts = submit_attempts
+    async def _drive(self, flow: _Flow[_T]) -> _T:
+        run = _Run(flow)
+        while (action := run.next_action()) is not None:
+            try:
+                if isinstance(action, _Upload):
+                    run.answer(await self.client.transport.send_raw("PUT", action.url, content=action.content))
+                else:
+                    run.answer(await self.client.submit_request(action.request))
+            except Exception as error:  # thrown into the flow, which re-raises what it does not handle
+                run.fail(error)
+        return run.result
 
     async def _carry_out(self, planned: list[_Planned]) -> int:
-        for item in planned:
-            if item.upload_url is not None and item.upload is not None:
-                outcome = await self.client.transport.send_raw("PUT", item.upload_url, content=item.upload)
-                if _upload_ok(outcome):
-                    self.tally.uploads += 1
-            for _ in range(self.submit_attempts):
-                error: HordeError | None = None
-                try:
-                    await self.client.submit_request(item.request)
-                except HordeError as caught:
-                    error = caught
-                if self.finished(error):
-                    break
-        return len(planned)
+        return await self._drive(self._carry_out_flow(planned))
 
     async def work_image(self) -> int:
         """Pop one image job and deliver it; return how many generations were handled (0: empty pop)."""
-        job = await self.client.submit_request(self.image_pop(), ImageGenerateJobPopResponse)
-        if job.has_job():
-            self.tally.popped += len(job.get_generation_ids())
-            self.tally.job_ids.extend(job.get_generation_ids())
-        return await self._carry_out(self.image_plan(job))
+        return await self._drive(self._work_flow(self.image_pop(), ImageGenerateJobPopResponse, self.image_plan))
 
     async def work_text(self) -> int:
         """Pop one text job and deliver it; return how many generations were handled."""
-        job = await self.client.submit_request(self.text_pop(), TextGenerateJobPopResponse)
-        if job.has_job():
-            self.tally.popped += len(job.get_generation_ids())
-            self.tally.job_ids.extend(job.get_generation_ids())
-        return await self._carry_out(self.text_plan(job))
+        return await self._drive(self._work_flow(self.text_pop(), TextGenerateJobPopResponse, self.text_plan))
 
     async def work_alchemy(self) -> int:
         """Pop alchemy forms and deliver them; return how many forms were handled."""
-        job = await self.client.submit_request(self.alchemy_pop(), AlchemyJobPopResponse)
-        self.tally.popped += len(job.forms or ())
-        return await self._carry_out(self.alchemy_plan(job))
+        return await self._drive(self._work_flow(self.alchemy_pop(), AlchemyJobPopResponse, self.alchemy_plan))

@@ -17,7 +17,6 @@ from horde_sdk.ai_horde_api.apimodels import AlchemyAsyncRequest, ImageGenerateA
 from horde_sdk.ai_horde_api.exceptions import AIHordeJobFaultedError, AIHordeJobImpossibleError
 from horde_sdk.ai_horde_api.job_flows import PollingPolicy
 from horde_sdk.ai_horde_api.progress import JOB_KIND
-from horde_sdk.generic_api.exceptions import HordeError
 
 FAST = PollingPolicy(first_delay=0.02, floor=0.02, ceiling=0.2, backoff_start=0.02)
 POLLING = dict.fromkeys(JOB_KIND, FAST)
@@ -36,27 +35,8 @@ def _options(horde: HordeEnv) -> dict[str, Any]:
 @pytest.fixture
 def busy_workers(horde: HordeEnv) -> Iterator[list[ScriptedWorker]]:
     """An image, a text and an alchemy worker serving in a background thread."""
-    workers = [
-        horde.worker("simple-image"),
-        horde.worker("simple-text", models=("koboldcpp/tiny",)),
-        horde.worker("simple-alchemy", amount=4),
-    ]
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                handled = workers[0].work_image() + workers[1].work_text() + workers[2].work_alchemy()
-            except HordeError:
-                handled = 0
-            if not handled:
-                stop.wait(0.02)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield workers
-    stop.set()
-    thread.join(10)
+    with horde.serving_workers("simple") as workers:
+        yield workers
 
 
 def test_sync_simple_client_image_text_alchemy(horde: HordeEnv, busy_workers: list[ScriptedWorker]) -> None:

@@ -22,7 +22,6 @@ from PIL import Image
 
 from horde_sdk.ai_horde_api import AIHordeAPISimpleClient
 from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest
-from horde_sdk.generic_api.exceptions import HordeError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -53,27 +52,8 @@ def run_example(horde: HordeEnv, monkeypatch: pytest.MonkeyPatch) -> Callable[..
 @pytest.fixture
 def workers(horde: HordeEnv) -> Iterator[list[ScriptedWorker]]:
     """An image, a text and an alchemy worker serving in a background thread."""
-    serving = [
-        horde.worker("docs-image"),
-        horde.worker("docs-text", models=("koboldcpp/tiny",)),
-        horde.worker("docs-alchemy", amount=4),
-    ]
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                handled = serving[0].work_image() + serving[1].work_text() + serving[2].work_alchemy()
-            except HordeError:
-                handled = 0
-            if not handled:
-                stop.wait(0.02)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield serving
-    stop.set()
-    thread.join(10)
+    with horde.serving_workers("docs") as workers:
+        yield workers
 
 
 def test_every_example_is_tested() -> None:

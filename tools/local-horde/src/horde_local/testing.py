@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,7 @@ from horde_sdk.ai_horde_api import (
     AIHordeAPIClientSession,
     AIHordeAPIManualClient,
 )
+from horde_sdk.generic_api.exceptions import HordeError
 from horde_sdk.generic_api.settings import HordeTimeouts
 
 __all__ = ["KEYS", "TIMEOUTS", "HordeEnv", "test_config"]
@@ -118,3 +122,37 @@ class HordeEnv:
     ) -> AsyncScriptedWorker:
         """An async scripted worker using ``client`` (open it with ``async with`` first)."""
         return AsyncScriptedWorker(client, name=name, **options)
+
+    @contextmanager
+    def serving_workers(self, prefix: str) -> Iterator[list[ScriptedWorker]]:
+        """Serve images, text and alchemy with three scripted workers in a background thread, for the block.
+
+        Args:
+            prefix: Start of the workers' names (``{prefix}-image``, ``{prefix}-text``, ``{prefix}-alchemy``).
+
+        Yields:
+            The image, text and alchemy workers (the text one serves ``koboldcpp/tiny``).
+        """
+        workers = [
+            self.worker(f"{prefix}-image"),
+            self.worker(f"{prefix}-text", models=("koboldcpp/tiny",)),
+            self.worker(f"{prefix}-alchemy", amount=4),
+        ]
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    handled = workers[0].work_image() + workers[1].work_text() + workers[2].work_alchemy()
+                except HordeError:
+                    handled = 0
+                if not handled:
+                    stop.wait(0.02)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield workers
+        finally:
+            stop.set()
+            thread.join(10)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Self
@@ -216,6 +217,65 @@ async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> N
         result = await requester.text_generate_request(TextGenerateAsyncRequest(prompt="Hello", models=[branded]))
     assert result.generations[0].model == branded
     assert_nothing_lost(horde, "branded-scribe")
+
+
+async def test_an_img2img_source_is_downloaded_and_used(horde: HordeEnv) -> None:
+    source = io.BytesIO()
+    Image.new("RGB", (64, 64), (250, 10, 10)).save(source, format="WEBP")
+    runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=FAST)
+    request = ImageGenerateAsyncRequest(
+        prompt="a red square, repainted",
+        models=[MODEL],
+        source_image=base64.b64encode(source.getvalue()).decode("ascii"),
+        source_processing="img2img",
+        params={"width": 64, "height": 64, "denoising_strength": 0.01},
+    )
+    async with running(runtime), client(horde) as requester:
+        result = await requester.image_generate_request(request)
+    with Image.open(io.BytesIO(result.generations[0].image)) as image:
+        red, green, _ = image.convert("RGB").getpixel((32, 32))  # type: ignore[misc]
+    assert red > 200 > green  # the source shows through (a low denoising keeps it)
+    assert_nothing_lost(horde, "runtime-dreamer")
+
+
+async def test_a_source_that_cannot_be_downloaded_faults_the_job(horde: HordeEnv) -> None:
+    horde.horde.script_faults(ScriptedFault(method="GET", path_prefix="/r2/", count=100, status=503))
+    runtime = WorkerRuntime(
+        image_config(horde),
+        image_backend=DemoImageBackend(),
+        options=FAST,
+        job_config=WorkerJobConfig(error_limits={GENERATION_PROGRESS.PRELOADING: 2}),
+    )
+    async with running(runtime), horde.async_client("alice") as manual:
+        await manual.submit_request(
+            ImageGenerateAsyncRequest(
+                prompt="unreachable source",
+                models=[MODEL],
+                source_image=base64.b64encode(b"not used").decode("ascii"),
+                source_processing="img2img",
+            ),
+            ImageGenerateAsyncResponse,
+        )
+        await wait_until(lambda: runtime.summary().faulted >= 1)
+        horde.horde.clear_scripted_faults()
+    assert runtime.summary().faults_by_reason.get("input download failed", 0) >= 1
+    assert_nothing_lost(horde, "runtime-dreamer")
+
+
+async def test_the_summary_is_logged_periodically(horde: HordeEnv, caplog: pytest.LogCaptureFixture) -> None:
+    options = RuntimeOptions(pop_interval=0.02, summary_interval=0.1)
+    runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=options)
+    with caplog.at_level(logging.INFO, logger="horde_sdk.worker.runtime.worker"):
+        async with running(runtime), client(horde) as requester:
+            await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="count me", models=[MODEL]))
+            await anyio.sleep(0.3)
+    summaries = [record for record in caplog.records if record.getMessage() == "worker summary"]
+    assert len(summaries) >= 2
+    last = summaries[-1].__dict__
+    assert last["submitted"] == 1
+    assert last["kudos"] > 0
+    assert last["pop_to_submit_mean_s"] is not None
+    assert KEYS["worker"].key not in caplog.text
 
 
 # ------------------------------------------------------------------------------------------------------------

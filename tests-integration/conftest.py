@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from horde_local import LocalHorde, LocalHordeServer, create_app
+from horde_local import LocalHorde, LocalHordeServer, SystemClock, create_app
 from horde_local.testing import HordeEnv, test_config
 
 
@@ -31,11 +31,13 @@ def local_horde_server() -> Iterator[LocalHordeServer]:
 @pytest.fixture
 def horde(local_horde_server: LocalHordeServer) -> Iterator[HordeEnv]:
     """The process's local horde over real loopback HTTP, reset for this test."""
-    local_horde_server.horde.reset(test_config())
+    # A fresh configuration and a real clock: a test may have left a ManualClock (time standing still), under
+    # which the next test's ttl aborts would never happen.
+    local_horde_server.horde.reset(test_config(), SystemClock())
     env = HordeEnv(horde=local_horde_server.horde, base_url=local_horde_server.base_url)
     yield env
     env.close()
-    local_horde_server.horde.reset(test_config())
+    local_horde_server.horde.reset(test_config(), SystemClock())
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -661,3 +662,57 @@ def test_without_a_seed_each_job_gets_a_random_one() -> None:
     parameters = ImageGenerationParameters(prompt="p", batch_size=1)
     seeds = {JobPipeline._seeds(parameters)[0] for _ in range(20)}
     assert len(seeds) > 1
+
+
+class UnusableJobHorde:
+    """Hands out one text job whose extra image is neither a URL nor base64, then empty pops; records submits."""
+
+    JOB_ID = "00000000-0000-4000-8000-000000000001"
+
+    def __init__(self) -> None:
+        self.handed_out = False
+        self.submits: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/generate/text/submit"):
+            self.submits.append(json.loads(request.content))
+            return httpx.Response(200, json={"reward": 0})
+        if path.endswith("/generate/text/pop") and not self.handed_out:
+            self.handed_out = True
+            job = {
+                "payload": {"prompt": "a story", "max_length": 40, "max_context_length": 1024},
+                "id": self.JOB_ID,
+                "ids": [self.JOB_ID],
+                "skipped": {},
+                "model": "unit/model",
+                "ttl": 150,
+                "extra_source_images": [{"image": "this is !!! not an image"}],
+            }
+            return httpx.Response(200, json=job)
+        return httpx.Response(200, json=EMPTY_TEXT_POP)
+
+
+@pytest.mark.anyio
+async def test_an_unusable_job_is_reported_faulted_without_running() -> None:
+    horde = UnusableJobHorde()
+    runtime = WorkerRuntime.from_config(
+        TextWorkerDeployConfig(scribe_name="unit-scribe", model_name="unit/model", text_backend="demo"),
+        client=AIHordeAPIAsyncManualClient(
+            base_url=HORDE,
+            api_key=WORKER_KEY,
+            enforce_rate_limits=False,
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(horde)),
+        ),
+        options=RuntimeOptions(pop_interval=0.01, summary_interval=0),
+    )
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(runtime.run)
+            while runtime.summary().faulted < 1:  # noqa: ASYNC110 - polls the runtime's counters
+                await anyio.sleep(0.01)
+            runtime.request_stop()
+    assert horde.submits == [{"id": UnusableJobHorde.JOB_ID, "state": "faulted"}]
+    summary = runtime.summary()
+    assert (summary.popped, summary.faulted, summary.submitted) == (1, 1, 0)
+    assert summary.faults_by_reason == {"unusable job": 1}

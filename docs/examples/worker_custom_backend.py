@@ -20,6 +20,7 @@ import anyio.to_thread
 from PIL import Image
 
 from horde_sdk.deploy_config import ImageWorkerDeployConfig, parse_deploy_config
+from horde_sdk.generation_parameters import KNOWN_IMAGE_SAMPLERS, ImageGenerationFeatureFlags
 from horde_sdk.worker.backends import BackendError, ImageBackend, ImageBackendResult, ImageJobInput
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerRuntimeError
 
@@ -38,6 +39,9 @@ class SolidColourBackend:
 
     name = "solid-colour"
     runs_safety_check = False  # no verdicts: the runtime submits the images as they are
+    # What it can run: txt2img only (no img2img, post-processing, LoRas...), whatever the sampler. The pop asks the
+    # horde only for that, whatever the configuration's allow_* keys say.
+    features = ImageGenerationFeatureFlags(samplers=tuple(KNOWN_IMAGE_SAMPLERS))
 
     def __init__(self, max_pixels: int) -> None:
         self.max_pixels = max_pixels

@@ -29,6 +29,7 @@ from horde_sdk.ai_horde_api.apimodels import (
 from horde_sdk.ai_horde_api.results import AlchemyCaptionResult, AlchemyImageResult
 from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
 from horde_sdk.worker.backends import (
+    DEMO_IMAGE_FEATURES,
     DemoAlchemyBackend,
     DemoImageBackend,
     DemoTextBackend,
@@ -108,6 +109,7 @@ class ProgrammableImageBackend:
 
     name = "programmable"
     runs_safety_check = False
+    features = DEMO_IMAGE_FEATURES
 
     def __init__(self, *, delay: float = 0.0, failures: int = 0, hang: bool = False) -> None:
         self.delay = delay

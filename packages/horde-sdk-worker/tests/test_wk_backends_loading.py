@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -14,6 +14,7 @@ from horde_sdk.deploy_config import (
     ImageWorkerDeployConfig,
     TextWorkerDeployConfig,
 )
+from horde_sdk.generation_parameters import ImageGenerationFeatureFlags
 from horde_sdk.worker.backends import (
     BUILTIN_TEXT_BACKENDS,
     BackendConfigError,
@@ -31,14 +32,16 @@ SECRET = "sk-loader-secret-456"
 FAKE_MODULE = "fake_engine_for_tests.backends"
 
 
-class FakeImageBackend:
+class FeaturelessImageBackend:
+    """An image backend written before `ImageBackend.features` existed."""
+
     name = "fake-engine"
     runs_safety_check = False
 
     def __init__(self, config: Any) -> None:
         self.config = config
 
-    async def __aenter__(self) -> FakeImageBackend:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -46,6 +49,10 @@ class FakeImageBackend:
 
     async def generate_images(self, job: Any) -> Any:
         raise NotImplementedError
+
+
+class FakeImageBackend(FeaturelessImageBackend):
+    features = ImageGenerationFeatureFlags()
 
 
 class NotABackend:
@@ -166,3 +173,17 @@ def test_unimportable_module_names_the_path() -> None:
         load_text_backend(TextWorkerDeployConfig(text_backend=path))
     assert path in str(caught.value)
     assert isinstance(caught.value.__cause__, ImportError)
+
+
+def test_an_image_backend_without_features_is_refused_naming_what_it_lacks(
+    fake_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the engine runs is part of the protocol: the pop asks the horde only for that.
+    monkeypatch.setattr(fake_module, "FeaturelessImageBackend", FeaturelessImageBackend, raising=False)
+    with pytest.raises(BackendConfigError, match=r"it has no features$"):
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:FeaturelessImageBackend"))
+    with pytest.raises(
+        BackendConfigError,
+        match=r"it has no name, __aenter__, __aexit__, runs_safety_check, features, generate_images$",
+    ):
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:NotABackend"))

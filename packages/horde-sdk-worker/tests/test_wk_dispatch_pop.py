@@ -26,11 +26,13 @@ from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_SOURCE_PROCESSING,
     CaptionAlchemyParameters,
     FacefixAlchemyParameters,
+    ImageGenerationFeatureFlags,
     UpscaleAlchemyParameters,
 )
 from horde_sdk.generic_api.core import RequestCore
 from horde_sdk.generic_api.settings import HordeClientSettings
 from horde_sdk.worker.__about__ import __version__
+from horde_sdk.worker.backends import DEMO_IMAGE_FEATURES
 from horde_sdk.worker.dispatch import AIHordeDispatchParameters, DispatchedJob, DispatchFault, EmptyDispatch
 from horde_sdk.worker.dispatch.ai_horde import (
     BRIDGE_AGENT_URL,
@@ -130,6 +132,34 @@ def test_image_pop_request_defaults_and_refusals():
         build_image_pop_request(ImageWorkerDeployConfig(), ["Deliberate"])
     with pytest.raises(ValidationError):
         build_image_pop_request(config, ["Deliberate"], amount=21)
+
+
+def test_image_pop_asks_only_for_what_the_backend_runs():
+    # Everything allowed by the configuration...
+    config = ImageWorkerDeployConfig(
+        dreamer_name="w", allow_controlnet=True, allow_sdxl_controlnet=True, allow_lora=True
+    )
+    allows = ("allow_img2img", "allow_painting", "allow_post_processing", "allow_controlnet", "allow_sdxl_controlnet")
+    everything = _body(build_image_pop_request(config, ["Deliberate"], backend_features=DEMO_IMAGE_FEATURES))
+    assert all(everything[key] is True for key in (*allows, "allow_lora"))
+    # ...but a txt2img-only engine gets none of those jobs.
+    txt2img_only = ImageGenerationFeatureFlags(samplers=("k_euler",))
+    body = _body(build_image_pop_request(config, ["Deliberate"], backend_features=txt2img_only))
+    assert all(body[key] is False for key in (*allows, "allow_lora"))
+    # Each flag follows its own feature; LoRa jobs need textual inversions too (one pop field covers both).
+    partial = ImageGenerationFeatureFlags(
+        source_processing=(KNOWN_IMAGE_SOURCE_PROCESSING.inpainting,),
+        post_processing=True,
+        post_processors=("RealESRGAN_x4plus",),
+        loras=True,
+    )
+    body = _body(build_image_pop_request(config, ["Deliberate"], backend_features=partial))
+    assert (body["allow_img2img"], body["allow_painting"], body["allow_post_processing"]) == (False, True, True)
+    assert (body["allow_controlnet"], body["allow_lora"]) == (False, False)
+    # The configuration still has the last word.
+    refusing = ImageWorkerDeployConfig(dreamer_name="w", allow_img2img=False, allow_post_processing=False)
+    body = _body(build_image_pop_request(refusing, ["Deliberate"], backend_features=DEMO_IMAGE_FEATURES))
+    assert (body["allow_img2img"], body["allow_post_processing"], body["allow_lora"]) == (False, False, False)
 
 
 def test_text_pop_request_from_a_deploy_config():

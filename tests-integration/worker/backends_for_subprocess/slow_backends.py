@@ -11,7 +11,7 @@ from typing import Self
 import anyio
 
 from horde_sdk.deploy_config import ImageWorkerDeployConfig
-from horde_sdk.worker.backends import DemoImageBackend, ImageBackendResult, ImageJobInput
+from horde_sdk.worker.backends import DEMO_IMAGE_FEATURES, DemoImageBackend, ImageBackendResult, ImageJobInput
 
 
 class SlowImageBackend:
@@ -19,6 +19,7 @@ class SlowImageBackend:
 
     name = "slow-demo"
     runs_safety_check = False
+    features = DEMO_IMAGE_FEATURES
 
     def __init__(self, delay: float) -> None:
         self.delay = delay

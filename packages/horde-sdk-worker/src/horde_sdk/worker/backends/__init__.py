@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from horde_sdk.worker.backends.demo import (
         DEMO_BACKEND_NAME,
+        DEMO_IMAGE_FEATURES,
         DEMO_TEXT_PHRASE,
         DemoAlchemyBackend,
         DemoImageBackend,
@@ -59,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "BackendError": "base",
     "DEFAULT_TEXT_BRIDGE_TIMEOUTS": "text_bridges",
     "DEMO_BACKEND_NAME": "demo",
+    "DEMO_IMAGE_FEATURES": "demo",
     "DEMO_TEXT_PHRASE": "demo",
     "DemoAlchemyBackend": "demo",
     "DemoImageBackend": "demo",
@@ -82,6 +84,7 @@ __all__ = [
     "BUILTIN_TEXT_BACKENDS",
     "DEFAULT_TEXT_BRIDGE_TIMEOUTS",
     "DEMO_BACKEND_NAME",
+    "DEMO_IMAGE_FEATURES",
     "DEMO_TEXT_PHRASE",
     "AlchemyBackend",
     "AlchemyJobInput",

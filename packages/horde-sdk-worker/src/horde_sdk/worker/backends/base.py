@@ -15,6 +15,16 @@ within the job's error limits and time to live, then reports the job ``faulted``
 
 A backend is an async context manager: the runtime enters it once before popping the first job (load models,
 open connections) and leaves it when it stops.
+
+What an image backend can do is data, not guesswork: `ImageBackend.features` is an
+`ImageGenerationFeatureFlags` of the *supported* side (``horde_sdk.generation_parameters``): the source-image modes
+(`source_processing`: img2img, inpainting, outpainting, remix), `post_processing` and the `post_processors`, `loras`,
+`textual_inversion`, `controlnet` (and `controlnet_types`), `hires_fix`, `tiling`, `clip_skip`, `samplers`,
+`schedulers`, `extra_source_images`, ... The runtime intersects it with the deploy configuration: the pop only asks
+the horde for what both allow (``allow_img2img`` needs img2img or remix here, ``allow_painting`` inpainting or
+outpainting, ``allow_post_processing`` post-processing, ``allow_lora`` LoRas, ``allow_controlnet`` ControlNet), and
+`ImageWorkerDeployConfig`'s other limits still apply. Declare only what the engine really runs: a feature left out is
+a job the horde is not asked for, a feature claimed but not run is a wrong image delivered to a user.
 """
 
 from __future__ import annotations
@@ -23,7 +33,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from horde_sdk.generation_parameters import AlchemyParameters, ImageGenerationParameters, TextGenerationParameters
+from horde_sdk.generation_parameters import (
+    AlchemyParameters,
+    ImageGenerationFeatureFlags,
+    ImageGenerationParameters,
+    TextGenerationParameters,
+)
 from horde_sdk.worker.generations import AlchemyFormResult
 from horde_sdk.worker.generations_base import SafetyCheckResult
 
@@ -120,6 +135,10 @@ class ImageBackend(WorkerBackend, Protocol):
     runs_safety_check: bool
     """Whether `ImageBackendResult.safety` is filled: the runtime then censors what must be censored. When False,
     the worker announces no safety check of its own and submits the images as they are."""
+
+    features: ImageGenerationFeatureFlags
+    """What the backend can run (the supported side of the flags; see the module docstring). The pop asks the horde
+    only for jobs both this and the deploy configuration allow; txt2img is always supported."""
 
     async def generate_images(self, job: ImageJobInput) -> ImageBackendResult:
         """Generate ``len(job.seeds)`` images (post-processors included, see `parameters.post_processing`).

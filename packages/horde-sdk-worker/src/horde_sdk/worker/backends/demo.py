@@ -19,8 +19,16 @@ import anyio.to_thread
 from PIL import Image, ImageChops, ImageDraw, ImageStat, UnidentifiedImageError
 
 from horde_sdk.generation_parameters import (
+    KNOWN_IMAGE_CONTROLNETS,
+    KNOWN_IMAGE_MODEL_BASELINES,
+    KNOWN_IMAGE_POST_PROCESSORS,
+    KNOWN_IMAGE_SAMPLERS,
+    KNOWN_IMAGE_SCHEDULERS,
+    KNOWN_IMAGE_SOURCE_PROCESSING,
+    KNOWN_IMAGE_WORKFLOWS,
     CaptionAlchemyParameters,
     FacefixAlchemyParameters,
+    ImageGenerationFeatureFlags,
     ImageGenerationParameters,
     InterrogateAlchemyParameters,
     NSFWAlchemyParameters,
@@ -41,6 +49,7 @@ from horde_sdk.worker.generations_base import SafetyCheckResult
 
 __all__ = [
     "DEMO_BACKEND_NAME",
+    "DEMO_IMAGE_FEATURES",
     "DEMO_TEXT_PHRASE",
     "DemoAlchemyBackend",
     "DemoImageBackend",
@@ -52,6 +61,30 @@ DEMO_BACKEND_NAME = "demo"
 
 DEMO_TEXT_PHRASE = "(demo text, not written by a model)"
 """The phrase every demo text ends with (when `max_length` leaves room for it)."""
+
+DEMO_IMAGE_FEATURES = ImageGenerationFeatureFlags(
+    source_processing=tuple(KNOWN_IMAGE_SOURCE_PROCESSING),
+    extra_source_images=True,
+    controlnet=True,
+    controlnet_types=tuple(KNOWN_IMAGE_CONTROLNETS),
+    hires_fix=True,
+    loras=True,
+    textual_inversion=True,
+    tiling=True,
+    transparency=True,
+    clip_skip=True,
+    post_processing=True,
+    post_processors=tuple(KNOWN_IMAGE_POST_PROCESSORS),
+    samplers=tuple(KNOWN_IMAGE_SAMPLERS),
+    schedulers=tuple(KNOWN_IMAGE_SCHEDULERS),
+    extra_texts=True,
+    workflows=tuple(KNOWN_IMAGE_WORKFLOWS),
+    baselines=tuple(KNOWN_IMAGE_MODEL_BASELINES),
+)
+"""What `DemoImageBackend` declares it serves: every known feature, because every request gets a placeholder
+(img2img sources are blended in; post-processors, LoRas, ControlNet and the rest are accepted and ignored). This
+lets any request shape run end to end against a local horde; the deploy configuration's ``allow_*`` keys still
+narrow it. A real engine declares only what it runs (see `ImageBackend.features`)."""
 
 _MAX_RENDER_SIDE = 512
 """Demo images are drawn at most this large on their longer side, then resized to the requested size."""
@@ -325,6 +358,9 @@ class DemoImageBackend(_DemoBackendBase):
 
     runs_safety_check: bool = True
     """The demo backend reports safety verdicts (always safe)."""
+
+    features: ImageGenerationFeatureFlags = DEMO_IMAGE_FEATURES
+    """Every known feature (`DEMO_IMAGE_FEATURES`): each gets a placeholder image."""
 
     async def generate_images(self, job: ImageJobInput) -> ImageBackendResult:
         """Draw one placeholder image per seed.

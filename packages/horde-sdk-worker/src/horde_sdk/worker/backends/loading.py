@@ -100,12 +100,25 @@ def _build(
             f"{setting} {value!r}: the factory failed ({type(error).__name__}: {error})"
         ) from error
     if not isinstance(backend, protocol):
+        missing = [member for member in _protocol_members(protocol) if not hasattr(backend, member)]
         raise BackendConfigError(
             f"{setting} {value!r} returned a {type(backend).__name__}, "
             f"which does not implement the {protocol.__name__} protocol "
             "(an async context manager with `name` and the protocol's methods)"
+            + (f"; it has no {', '.join(missing)}" if missing else "")
         )
     return backend
+
+
+def _protocol_members(protocol: type) -> tuple[str, ...]:
+    """Return the attributes and methods a backend protocol asks for, for the message of a refused backend."""
+    members: dict[str, None] = {}
+    for base in reversed(protocol.__mro__):
+        if base.__module__ != __name__.rpartition(".")[0] + ".base":
+            continue
+        members.update(dict.fromkeys(getattr(base, "__annotations__", {})))
+        members.update(dict.fromkeys(name for name, value in vars(base).items() if callable(value)))
+    return tuple(name for name in members if not name.startswith("_") or name in ("__aenter__", "__aexit__"))
 
 
 def _demo_image(_config: ImageWorkerDeployConfig) -> ImageBackend:

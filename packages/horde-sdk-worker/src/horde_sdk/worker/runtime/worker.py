@@ -416,9 +416,11 @@ class WorkerRuntime:
         config = self._config
         if kind == WORKER_TYPE.image:
             assert isinstance(config, ImageWorkerDeployConfig)  # noqa: S101 - kinds come from the config class
-            image = await client.submit_request(
-                build_image_pop_request(config, self._image_models), ImageGenerateJobPopResponse
+            assert self._image_backend is not None  # noqa: S101 - the image kind needs its backend
+            request = build_image_pop_request(
+                config, self._image_models, backend_features=self._image_backend.features
             )
+            image = await client.submit_request(request, ImageGenerateJobPopResponse)
             outcome = convert_image_pop(image)
             return () if isinstance(outcome, EmptyDispatch) else (outcome,)
         if kind == WORKER_TYPE.text:

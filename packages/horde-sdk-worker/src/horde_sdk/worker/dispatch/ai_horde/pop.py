@@ -25,6 +25,7 @@ from horde_sdk.deploy_config import (
     ImageWorkerDeployConfig,
     TextWorkerDeployConfig,
 )
+from horde_sdk.generation_parameters import KNOWN_IMAGE_SOURCE_PROCESSING, ImageGenerationFeatureFlags
 from horde_sdk.worker.__about__ import __version__
 
 __all__ = [
@@ -80,24 +81,53 @@ def _models(models: Sequence[str]) -> tuple[str, ...]:
     return unique
 
 
+def _backend_allows(features: ImageGenerationFeatureFlags | None) -> dict[str, bool]:
+    """Return which ``allow_*`` pop fields the backend's `features` permit (all of them when None)."""
+    if features is None:
+        return dict.fromkeys(
+            ("allow_img2img", "allow_painting", "allow_post_processing", "allow_controlnet", "allow_lora"), True
+        )
+    processing = set(features.source_processing)
+    return {
+        # The horde sends img2img and remix jobs (source_processing img2img / remix) to allow_img2img workers.
+        "allow_img2img": bool(
+            processing & {KNOWN_IMAGE_SOURCE_PROCESSING.img2img, KNOWN_IMAGE_SOURCE_PROCESSING.remix}
+        ),
+        "allow_painting": bool(
+            processing & {KNOWN_IMAGE_SOURCE_PROCESSING.inpainting, KNOWN_IMAGE_SOURCE_PROCESSING.outpainting}
+        ),
+        "allow_post_processing": features.post_processing and bool(features.post_processors),
+        "allow_controlnet": features.controlnet,
+        # One pop field covers both: the horde sends LoRa and textual inversion jobs to allow_lora workers.
+        "allow_lora": features.loras and features.textual_inversion,
+    }
+
+
 def build_image_pop_request(
     config: ImageWorkerDeployConfig,
     models: Sequence[str],
     *,
     amount: int = 1,
     bridge_agent: str | None = None,
+    backend_features: ImageGenerationFeatureFlags | None = None,
 ) -> ImageGenerateJobPopRequest:
     """Build the image pop request of a worker.
 
     Every capability comes from the configuration: name (`dreamer_name`), NSFW, threads (`max_threads`),
     `max_pixels`, `blacklist`, the `allow_*` flags (`allow_unsafe_ip` becomes `allow_unsafe_ipaddr`),
-    `require_upfront_kudos`, `extra_slow_worker`, `limit_max_steps` and `priority_usernames`.
+    `require_upfront_kudos`, `extra_slow_worker`, `limit_max_steps` and `priority_usernames`. With
+    `backend_features`, an ``allow_*`` flag is only true when the backend can also run it: ``allow_img2img`` needs
+    img2img or remix, ``allow_painting`` inpainting or outpainting, ``allow_post_processing`` post-processing with
+    at least one post-processor, ``allow_controlnet`` (and ``allow_sdxl_controlnet``) ControlNet, ``allow_lora``
+    LoRas and textual inversions.
 
     Args:
         config: The worker's configuration (an image or combined one).
         models: The concrete model names to offer (duplicates are dropped, order kept).
         amount: How many jobs to take at once (1 to 20).
         bridge_agent: The agent string; `get_bridge_agent()` by default.
+        backend_features: What the image backend can run (`ImageBackend.features`); None trusts the
+            configuration alone.
 
     Returns:
         The request.
@@ -105,6 +135,7 @@ def build_image_pop_request(
     Raises:
         ValueError: If no worker name is configured or no model is given (or a value is out of range).
     """
+    backend = _backend_allows(backend_features)
     return ImageGenerateJobPopRequest.model_validate(
         _without_none(
             {
@@ -119,13 +150,13 @@ def build_image_pop_request(
                 "extra_slow_worker": config.extra_slow_worker,
                 "max_pixels": config.max_pixels,
                 "blacklist": config.blacklist or None,
-                "allow_img2img": config.allow_img2img,
-                "allow_painting": config.allow_painting,
+                "allow_img2img": config.allow_img2img and backend["allow_img2img"],
+                "allow_painting": config.allow_painting and backend["allow_painting"],
                 "allow_unsafe_ipaddr": config.allow_unsafe_ip,
-                "allow_post_processing": config.allow_post_processing,
-                "allow_controlnet": config.allow_controlnet,
-                "allow_sdxl_controlnet": config.allow_sdxl_controlnet,
-                "allow_lora": config.allow_lora,
+                "allow_post_processing": config.allow_post_processing and backend["allow_post_processing"],
+                "allow_controlnet": config.allow_controlnet and backend["allow_controlnet"],
+                "allow_sdxl_controlnet": config.allow_sdxl_controlnet and backend["allow_controlnet"],
+                "allow_lora": config.allow_lora and backend["allow_lora"],
                 "limit_max_steps": config.limit_max_steps,
             }
         )

@@ -112,7 +112,7 @@ def ask_for_work(base_url: str, api_key: str, out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the demo; return the exit status."""
+    """Run the demo; return the exit status (130 when interrupted by Ctrl-C or SIGTERM)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--out", type=Path, default=Path("demo-output"), help="where results go (default: demo-output)"
@@ -120,11 +120,23 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     out: Path = arguments.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    # SIGTERM (a process manager, `kill`) stops the demo like Ctrl-C: the worker and the local horde with it.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return run(out)
+    except KeyboardInterrupt:
+        print("demo: interrupted; the worker and the local horde are stopped", flush=True)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
+
+def run(out: Path) -> int:
+    """The demo proper: the local horde, the worker, the client; the worker is stopped however it ends."""
+    started = time.monotonic()
     horde = LocalHorde(test_config())
     with LocalHordeServer(horde) as server:
-        print(f"local AI Horde: {server.base_url}")
+        print(f"local AI Horde: {server.base_url}", flush=True)
         config_path = out / "bridgeData.yaml"
         config_path.write_text(bridge_data(server.base_url, KEYS["worker"].key), encoding="utf-8")
         log_path = out / "worker.log"
@@ -146,21 +158,27 @@ def main(argv: list[str] | None = None) -> int:
             )
             try:
                 wait_for_workers(horde, {"demo-dreamer", "demo-scribe", "demo-alchemist"}, worker)
-                print("worker: registered (demo backends)")
+                print("worker: registered (demo backends)", flush=True)
                 written = ask_for_work(server.base_url, KEYS["alice"].key, out)
             finally:
-                worker.send_signal(signal.SIGINT)
-                try:
-                    status = worker.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    status = worker.wait()
+                status = stop_worker(worker)
         counts = horde.all_worker_counts()
     print(f"worker: stopped with status {status}; jobs submitted: {sum(c.submitted for c in counts.values())}")
     print(f"\ndone in {time.monotonic() - started:.1f} s. Results in {out}:")
     for path in [*written, config_path, log_path]:
         print(f"  {path}")
     return 0 if status == 0 else 1
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+    """Stop the worker gracefully (SIGINT), killing it if it has not ended in 60 s, even if interrupted again."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGINT)
+    try:
+        return worker.wait(timeout=60)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        worker.kill()
+        return worker.wait()
 
 
 if __name__ == "__main__":

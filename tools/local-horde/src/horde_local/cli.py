@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -97,8 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     users = ", ".join(f"{key.name} ({key.role})" for key in args.api_key) or "only the anonymous key 0000000000"
     print(f"local-horde: serving {server.base_url} (users: {users}); Ctrl-C stops it", flush=True)
+    # SIGTERM stops it like Ctrl-C (uvicorn restores this handler and re-raises the signal it caught).
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("local-horde: stopped", flush=True)
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print("local-horde: stopped", flush=True)
     return 0

@@ -1,10 +1,11 @@
 """Root pytest configuration shared by every distribution's tests and the integration suite.
 
-It does two things only:
+It does three things only:
 
 * switches horde_sdk models to strict mode (unknown fields rejected) before any test module imports
   them, through the documented API of ``horde_sdk.generic_api.testing`` (never an environment variable);
-* provides the one fixture through which tests find the AI Horde swagger document.
+* provides the one fixture through which tests find the AI Horde swagger document;
+* makes each test see the once-per-process warnings about unknown ``KNOWN_*`` values afresh.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +66,11 @@ def horde_swagger(horde_swagger_path: Path) -> dict[str, Any]:
     """The parsed AI Horde swagger document (treat as read-only)."""
     data: dict[str, Any] = json.loads(horde_swagger_path.read_text(encoding="utf-8"))
     return data
+
+
+@pytest.fixture(autouse=True)
+def _fresh_unknown_value_warnings() -> None:
+    """Each test starts with no unknown KNOWN_ value reported yet (the warning is once per value per process)."""
+    validation = sys.modules.get("horde_sdk.generation_parameters.validation")
+    if validation is not None:
+        validation.forget_reported_unknown_values()

@@ -6,6 +6,8 @@ covered (or the completeness checks fail) without editing these tests.
 
 import inspect
 import logging
+import subprocess
+import sys
 import typing
 from enum import Enum, IntEnum
 from typing import Any
@@ -168,7 +170,7 @@ def test_unknown_known_value_warns_and_is_kept(
         instance = cls.model_validate(_with_value(cls, field, value))
     stored = getattr(instance, field)
     assert (value in stored) if isinstance(stored, tuple) else (stored == value)
-    records = [record for record in caplog.records if record.getMessage().startswith(UNKNOWN_KNOWN_VALUE_EVENT)]
+    records = [record for record in caplog.records if UNKNOWN_KNOWN_VALUE_EVENT in record.getMessage()]
     assert len(records) == 1, [record.getMessage() for record in caplog.records]
     record = records[0]
     assert record.levelno == logging.WARNING
@@ -198,3 +200,33 @@ def test_known_value_is_silent_and_becomes_a_member(
     stored_value = stored[0] if isinstance(stored, tuple) else stored
     assert stored_value == member
     assert type(stored_value) is enum
+
+
+def test_an_unknown_value_is_reported_once_per_value_in_plain_words(caplog: pytest.LogCaptureFixture) -> None:
+    # A client polling a job sees the same answer over and over: one line per new value, not one per poll.
+    with caplog.at_level(logging.WARNING, logger=KNOWN_VALUES_LOGGER_NAME):
+        for _ in range(50):
+            gp.ImageGenerationParameters(prompt="x", sampler_name="k_new")
+        gp.ImageGenerationParameters(prompt="x", sampler_name="k_newer")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        "sampler_name 'k_new' is not a value this version of horde-sdk knows; it is passed through unchanged "
+        "(if the AI Horde added it, upgrading horde-sdk may add it)",
+        "sampler_name 'k_newer' is not a value this version of horde-sdk knows; it is passed through unchanged "
+        "(if the AI Horde added it, upgrading horde-sdk may add it)",
+    ]
+
+
+def test_an_application_without_logging_setup_prints_one_line_for_many_polls() -> None:
+    """What the `horde` command shows: it configures no logging, so Python prints the bare message once."""
+    code = (
+        "import horde_sdk.generation_parameters as gp\n"
+        "for _ in range(123):\n"
+        "    gp.ImageGenerationParameters(prompt='x', sampler_name='k_new')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "sampler_name 'k_new' is not a value this version of horde-sdk knows; it is passed through unchanged "
+        "(if the AI Horde added it, upgrading horde-sdk may add it)"
+    ]

@@ -17,11 +17,23 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-UNKNOWN_KNOWN_VALUE_EVENT = "unknown value for a KNOWN_ field"
-"""The start of the event logged (at WARNING) when a value is not a member of the field's `KNOWN_*` enum.
+UNKNOWN_KNOWN_VALUE_EVENT = "is not a value this version of horde-sdk knows"
+"""The phrase of the warning logged when a value is not a member of the field's `KNOWN_*` enum.
 
-The record also carries `field`, `value` and `known_enum` attributes.
+The whole message reads, for example, ``sampler_name 'k_new' is not a value this version of horde-sdk knows;
+it is passed through unchanged (if the AI Horde added it, upgrading horde-sdk may add it)``. It is logged once
+per enum and value in a process (a client polling the same answer does not repeat it); the record also
+carries `field`, `value` and `known_enum` attributes.
 """
+
+_reported_unknown_values: set[tuple[str, object]] = set()
+"""The (enum name, value) pairs already warned about in this process."""
+
+
+def forget_reported_unknown_values() -> None:
+    """Warn again about unknown `KNOWN_*` values already reported in this process (for tests and long runs)."""
+    _reported_unknown_values.clear()
+
 
 KNOWN_VALUES_LOGGER_NAME = "horde_sdk.generation_parameters"
 """The stdlib logger name which receives the unknown-value warnings."""
@@ -41,7 +53,7 @@ def _field_name(info: ValidationInfo) -> str:
 
 
 def resolve_known_value(value: Any, known: type[Enum], field_name: str) -> Any:  # noqa: ANN401 (str or int enums)
-    """Return the member of `known` equal to `value`, or `value` itself after logging a warning.
+    """Return the member of `known` equal to `value`, or `value` itself after warning (once per value).
 
     Args:
         value: The validated value (a `str` for `StrEnum`, an `int` for `IntEnum`).
@@ -54,14 +66,17 @@ def resolve_known_value(value: Any, known: type[Enum], field_name: str) -> Any: 
     try:
         return known(value)
     except ValueError:
-        # The details are repeated in the text for applications which print plain stdlib records.
-        _known_values_logger().warning(
-            f"{UNKNOWN_KNOWN_VALUE_EVENT}: {field_name}={value!r} is not in {known.__name__} "
-            "(accepted anyway; is the SDK out of date?)",
-            field=field_name,
-            value=value,
-            known_enum=known.__name__,
-        )
+        key = (known.__name__, value)
+        if key not in _reported_unknown_values:
+            _reported_unknown_values.add(key)
+            # Plain words: applications (the `horde` command among them) often print only the message.
+            _known_values_logger().warning(
+                f"{field_name} {value!r} {UNKNOWN_KNOWN_VALUE_EVENT}; it is passed through unchanged "
+                "(if the AI Horde added it, upgrading horde-sdk may add it)",
+                field=field_name,
+                value=value,
+                known_enum=known.__name__,
+            )
         return value
 
 

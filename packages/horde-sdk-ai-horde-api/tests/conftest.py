@@ -75,6 +75,33 @@ _DRY_RUN_ANSWER = {
     "schema": {"type": "object", "required": ["kudos"], "properties": {"kudos": {"type": "number"}}},
 }
 
+_MESSAGE_FIELDS: dict[str, Any] = {
+    "worker_id": {
+        "type": "string",
+        "example": "00000000-0000-0000-0000-000000000000",
+        "minLength": 36,
+        "maxLength": 36,
+    },
+    "message": {"type": "string", "example": "Hello Worker!", "minLength": 1, "maxLength": 10240},
+    "origin": {"type": "string", "example": "AI Horde Moderators", "minLength": 1, "maxLength": 255},
+}
+_MESSAGE_INPUT = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {**_MESSAGE_FIELDS, "expiry": {"type": "integer", "default": 12, "minimum": 1, "maximum": 720}},
+}
+_MESSAGE_ANSWER = {
+    "type": "object",
+    "required": ["id", "message", "expiry"],
+    "properties": {
+        "id": {"type": "string", "example": "00000000-0000-0000-0000-000000000000"},
+        **_MESSAGE_FIELDS,
+        "user_id": {"type": "string", "example": "1"},
+        "expiry": {"type": "string", "example": "Mon, 07 Dec 2026 01:50:40 -0000"},
+        "created": {"type": "string", "example": "Sun, 06 Dec 2026 13:50:40 -0000"},
+    },
+}
+
 SERVER_DIFFERENCES: tuple[ServerDifference, ...] = (
     ServerDifference(
         name="interrogate-submit-result-object",
@@ -143,6 +170,87 @@ SERVER_DIFFERENCES: tuple[ServerDifference, ...] = (
             "server source: horde/apis/v2/base.py (Users.get) marshals a list of user details "
             "(one page); the swagger documents a single UserDetails object."
         ),
+    ),
+    # The body of POST /v2/workers/messages keeps the swagger's shape; it is set apart first because the next
+    # entry changes the definition both share (the server registers two different models under one name).
+    ServerDifference(
+        name="workers-messages-post-body",
+        where=("paths", "/v2/workers/messages", "post", "parameters", {"in": "body"}, "schema"),
+        change="set",
+        value=_MESSAGE_INPUT,
+        reason=(
+            "server source: horde/apis/models/v2.py names the message input and the message answer both "
+            "`ResponseModelMessage`; the swagger shows only the input. The body is that input shape."
+        ),
+    ),
+    ServerDifference(
+        name="workers-message-dates-and-id",
+        where=("definitions", "ResponseModelMessage"),
+        change="set",
+        value=_MESSAGE_ANSWER,
+        reason=(
+            "BEHAVIOUR.md, 'Where the swagger is wrong': worker messages' `created` and `expiry` are date strings "
+            'such as "Mon, 07 Dec 2026 01:50:40 -0000" (not integers), and each message has an `id`.'
+        ),
+    ),
+    ServerDifference(
+        name="filters-regex-may-lack-regex",
+        where=("definitions", "FilterRegex"),
+        change="set",
+        value={
+            "type": "object",
+            "required": ["filter_type"],
+            "properties": {
+                "filter_type": {"type": "integer", "example": 10, "minimum": 10, "maximum": 29},
+                "regex": {"type": "string"},
+            },
+        },
+        reason="BEHAVIOUR.md, 'Where the swagger is wrong': GET /v2/filters/regex leaves `regex` out when it is empty.",
+    ),
+    ServerDifference(
+        name="filters-suspicion-number",
+        where=("definitions", "FilterPromptSuspicion"),
+        change="set",
+        value={
+            "type": "object",
+            "required": ["suspicion"],
+            "properties": {
+                "suspicion": {"type": "number"},
+                "matches": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        reason="BEHAVIOUR.md, 'Where the swagger is wrong': POST /v2/filters answers `suspicion` as a number.",
+    ),
+    ServerDifference(
+        name="filters-put-200",
+        where=("paths", "/v2/filters", "put", "responses", "200"),
+        change="set",
+        value={"description": "New Filter details", "schema": {"$ref": "#/definitions/FilterDetails"}},
+        reason="BEHAVIOUR.md, 'Where the swagger is wrong': PUT /v2/filters answers 200, not 201.",
+    ),
+    *(
+        ServerDifference(
+            name=f"styles-{kind}-patch-name-required",
+            where=("definitions", definition),
+            change="require",
+            value="name",
+            reason=f"BEHAVIOUR.md, 'Where the swagger is wrong': PATCH /v2/styles/{kind}/{{id}} is a 400 without `name`.",
+        )
+        for kind, definition in (("image", "ModelStylePatchStable"), ("text", "ModelStylePatchKobold"))
+    ),
+    *(
+        ServerDifference(
+            name=f"styles-example-post-{field_name}-required",
+            where=("paths", "/v2/styles/image/{style_id}/example", "post", "parameters", {"in": "body"}, "schema"),
+            change="require",
+            value=field_name,
+            reason=(
+                "BEHAVIOUR.md, 'Where the swagger is wrong': POST /v2/styles/image/{id}/example is a 400 without "
+                "`primary`; server source: horde/apis/models/stable_v2.py requires `url` too (the swagger shows the "
+                "PATCH model of the same name, where both are optional)."
+            ),
+        )
+        for field_name in ("url", "primary")
     ),
     *(
         ServerDifference(
@@ -286,10 +394,14 @@ class Swagger:
         return schema
 
     def flatten(self, schema: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
-        """All properties and required names of an object schema, merging ``allOf`` parts recursively."""
+        """All properties and required names of an object schema, merging ``allOf`` parts recursively.
+
+        A ``required`` list beside a ``$ref`` (a server difference requiring more of one operation's body than the
+        shared definition does) adds to the definition's required names.
+        """
+        required: set[str] = set(schema.get("required", [])) if "$ref" in schema else set()
         schema = self.resolve(schema)
         properties: dict[str, dict[str, Any]] = {}
-        required: set[str] = set()
         for part in schema.get("allOf", []):
             part_properties, part_required = self.flatten(part)
             properties.update(part_properties)

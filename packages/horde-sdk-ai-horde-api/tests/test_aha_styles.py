@@ -8,6 +8,7 @@ from http import HTTPMethod, HTTPStatus
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from horde_sdk.ai_horde_api.apimodels import styles
 from horde_sdk.ai_horde_api.apimodels.common import SimpleResponse
@@ -98,11 +99,11 @@ WIRE_CASES: list[Any] = [
         SingleImageStyleRequest(style_id=STYLE_ID), "GET", f"/v2/styles/image/{STYLE_ID}", [], None, id="image-by-id"
     ),
     pytest.param(
-        ModifyImageStyleRequest(style_id=STYLE_ID, public=False, tags=("noir",), apikey="owner-key"),
+        ModifyImageStyleRequest(style_id=STYLE_ID, name="noir", public=False, tags=("noir",), apikey="owner-key"),
         "PATCH",
         f"/v2/styles/image/{STYLE_ID}",
         [],
-        {"public": False, "tags": ["noir"]},
+        {"name": "noir", "public": False, "tags": ["noir"]},
         id="modify-image-style",
     ),
     pytest.param(
@@ -166,11 +167,11 @@ WIRE_CASES: list[Any] = [
         SingleTextStyleRequest(style_id=STYLE_ID), "GET", f"/v2/styles/text/{STYLE_ID}", [], None, id="text-by-id"
     ),
     pytest.param(
-        ModifyTextStyleRequest(style_id=STYLE_ID, nsfw=True, params={"top_k": 40}),
+        ModifyTextStyleRequest(style_id=STYLE_ID, name="terse", nsfw=True, params={"top_k": 40}),
         "PATCH",
         f"/v2/styles/text/{STYLE_ID}",
         [],
-        {"nsfw": True, "params": {"top_k": 40}},
+        {"name": "terse", "nsfw": True, "params": {"top_k": 40}},
         id="modify-text-style",
     ),
     pytest.param(
@@ -337,12 +338,30 @@ def test_answers_reject_undeclared_fields_in_strict_mode() -> None:
 
 
 def test_requests_are_frozen_hashable_and_reject_unknown_fields() -> None:
-    request = ModifyTextStyleRequest(style_id=STYLE_ID, tags=("a",))
-    assert hash(request) == hash(ModifyTextStyleRequest(style_id=STYLE_ID, tags=("a",)))
+    request = ModifyTextStyleRequest(style_id=STYLE_ID, name="a", tags=("a",))
+    assert hash(request) == hash(ModifyTextStyleRequest(style_id=STYLE_ID, name="a", tags=("a",)))
     with pytest.raises(ValueError, match="frozen"):
         request.nsfw = True  # type: ignore[misc]
     with pytest.raises(ValueError, match="Extra inputs"):
-        ModifyTextStyleRequest(style_id=STYLE_ID, colour="red")  # type: ignore[call-arg]
+        ModifyTextStyleRequest(style_id=STYLE_ID, name="a", colour="red")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("request_type", [ModifyImageStyleRequest, ModifyTextStyleRequest])
+def test_a_style_change_without_a_name_is_refused_before_sending(request_type: Any) -> None:
+    """The server answers 400 to a style PATCH without `name` (BEHAVIOUR.md): the model refuses it first."""
+    with pytest.raises(ValidationError, match="name\\n  Field required"):
+        request_type(style_id=STYLE_ID, public=False)
+
+
+@pytest.mark.parametrize("missing", ["primary", "url"])
+def test_a_new_style_example_needs_its_url_and_primary(missing: str) -> None:
+    """The server answers 400 to an example POST without `primary` (BEHAVIOUR.md): the model refuses it first."""
+    arguments: dict[str, Any] = {"style_id": STYLE_ID, "url": "https://example.com/a.webp", "primary": False}
+    del arguments[missing]
+    with pytest.raises(ValidationError, match=f"{missing}\\n  Field required"):
+        CreateImageStyleExampleRequest(**arguments)
+    # Changing an example still needs neither.
+    assert ModifyImageStyleExampleRequest(style_id=STYLE_ID, example_id="e" * 36).primary is None
 
 
 STYLE_REQUESTS = [

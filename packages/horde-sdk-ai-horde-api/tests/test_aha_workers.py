@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import time
@@ -226,11 +227,15 @@ def test_unknown_worker_type_and_validity_are_kept_with_a_warning(caplog: pytest
 
 
 # --------------------------------------------------------------------------------------- responses
+# A message as the real server answers it (BEHAVIOUR.md): an `id`, and `created`/`expiry` as date strings.
 MESSAGE = {
+    "id": MESSAGE_ID,
     "worker_id": WORKER_ID,
+    "user_id": "1",
     "message": "Your worker returns black images; please check it.",
     "origin": "AI Horde Moderators",
-    "expiry": 48,
+    "expiry": "Mon, 07 Dec 2026 01:50:40 -0000",
+    "created": "Sun, 06 Dec 2026 13:50:40 -0000",
 }
 
 
@@ -317,7 +322,11 @@ RESPONSE_CASES: list[Any] = [
         ModifyWorkerResponse, {"maintenance": True, "name": "Blue Heron II", "team": TEAM_ID}, id="modify-worker"
     ),
     pytest.param(DeleteWorkerResponse, {"deleted_id": WORKER_ID, "deleted_name": "Blue Heron"}, id="delete-worker"),
-    pytest.param(AllWorkerMessagesResponse, [MESSAGE, MESSAGE | {"expiry": 12}], id="messages"),
+    pytest.param(
+        AllWorkerMessagesResponse,
+        [MESSAGE, {k: v for k, v in MESSAGE.items() if k != "worker_id"} | {"id": "b" * 36}],
+        id="messages",
+    ),
     pytest.param(WorkerMessageResponse, MESSAGE, id="message"),
     pytest.param(SimpleResponse, {"message": "OK"}, id="delete-message"),
     pytest.param(AllTeamDetailsResponse, [TEAM], id="teams"),
@@ -349,7 +358,30 @@ def test_worker_details_extend_the_lite_form() -> None:
     assert isinstance(worker.team, TeamDetailsLite)
     assert worker.team.id_ == TEAM_ID
     assert worker.messages is not None
-    assert worker.messages[0].expiry == 48
+    assert worker.messages[0].expiry == "Mon, 07 Dec 2026 01:50:40 -0000"
+
+
+def test_a_message_reads_as_the_server_sends_it() -> None:
+    """The three message operations' answers (BEHAVIOUR.md): date strings and an id, readable as datetimes."""
+    listed = AllWorkerMessagesResponse.model_validate_json(json.dumps([MESSAGE]))
+    single = WorkerMessageResponse.model_validate_json(json.dumps(MESSAGE))
+    assert listed.root == (single,)
+    assert single.id_ == MESSAGE_ID
+    assert single.expires_at == datetime.datetime(2026, 12, 7, 1, 50, 40, tzinfo=datetime.UTC)
+    assert single.created_at == datetime.datetime(2026, 12, 6, 13, 50, 40, tzinfo=datetime.UTC)
+    assert single.user_id == "1"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mon, 07 Dec 2026 01:50:40 -0000", datetime.datetime(2026, 12, 7, 1, 50, 40, tzinfo=datetime.UTC)),
+        ("2026-12-07T01:50:40", datetime.datetime(2026, 12, 7, 1, 50, 40, tzinfo=datetime.UTC)),
+        ("not a date", None),
+    ],
+)
+def test_message_dates_that_cannot_be_read_are_none(text: str, expected: datetime.datetime | None) -> None:
+    assert WorkerMessageResponse.model_validate(MESSAGE | {"expiry": text}).expires_at == expected
 
 
 def test_worker_details_need_the_bridge_agent() -> None:

@@ -49,6 +49,7 @@ class FilterDetailsResponse(HordeResponseBaseModel):
     """One prompt filter: its regular expression, type, replacement text and the moderator who last set it.
 
     Represents the data returned from the following endpoints and http status codes:
+        - /v2/filters | CreateFilterRequest [PUT] -> 200
         - /v2/filters | CreateFilterRequest [PUT] -> 201
         - /v2/filters/{filter_id} | ModifyFilterRequest [PATCH] -> 200
 
@@ -117,7 +118,13 @@ class FilterRegexEntry(HordeAPIObjectBaseModel):
     """
 
     filter_type: int = Field(ge=_FILTER_TYPE_MIN, le=_FILTER_TYPE_MAX, description="The filter type (10 to 29).")
-    regex: str = Field(description="Every filter of this type joined into one regular expression.")
+    regex: str | None = Field(
+        default=None,
+        description=(
+            "Every filter of this type joined into one regular expression; absent (None) when the type has no "
+            "filter, so nothing of that type matches."
+        ),
+    )
 
     @override
     @classmethod
@@ -147,8 +154,8 @@ class FilterPromptSuspicionResponse(HordeResponseBaseModel):
     v2 API Model: `FilterPromptSuspicion`
     """
 
-    suspicion: str = Field(
-        description="The prompt's suspicion score, as text (a number; 2 or more means it would be refused)."
+    suspicion: float = Field(
+        description="The prompt's suspicion score (2 or more means it would be refused); the server sends a number."
     )
     matches: tuple[str, ...] | None = Field(default=None, description="The parts of the prompt that matched filters.")
 
@@ -256,7 +263,8 @@ class CreateFilterRequest(APIKeyAllowedInRequestMixin, BaseAIHordeRequest):
     @override
     @classmethod
     def get_success_status_response_pairs(cls) -> dict[HTTPStatus, type[HordeResponse]]:
-        return {HTTPStatus.CREATED: FilterDetailsResponse}
+        # The server answers 200 (BEHAVIOUR.md); the swagger's 201 is kept in case it is ever followed.
+        return {HTTPStatus.OK: FilterDetailsResponse, HTTPStatus.CREATED: FilterDetailsResponse}
 
     @override
     @classmethod

@@ -134,7 +134,7 @@ class WorkerPopMessageEntry(HordeAPIObjectBaseModel):
     id_: MessageID = Field(alias="id", description="The id of the message.")
     message: str = Field(description="What the message says.")
     origin: str | None = Field(default=None, description="Who sent it, typically the moderators.")
-    expiry: str = Field(description="When the message expires (ISO 8601 date and time).")
+    expiry: str = Field(description='When the message expires, as the server writes it ("Mon, 07 Dec 2026 ...").')
 
     @override
     @classmethod

@@ -482,8 +482,13 @@ class ModifyImageStyleRequest(APIKeyAllowedInRequestMixin, BaseAIHordeRequest):
     """
 
     style_id: StyleID = Field(min_length=1, description="The style to change.")
-    name: str | None = Field(
-        default=None, min_length=1, max_length=100, description="A new name; case-sensitive and unique per user."
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description=(
+            "The style's name, required by the server on every change (400 without it): the current name to keep "
+            "it, or a new one; case-sensitive and unique per user."
+        ),
     )
     info: str | None = Field(default=None, min_length=1, max_length=1000, description="A new description.")
     prompt: str | None = Field(
@@ -562,6 +567,10 @@ class CreateImageStyleExampleRequest(StyleExampleMixin, APIKeyAllowedInRequestMi
     """
 
     style_id: StyleID = Field(min_length=1, description="The style the example belongs to.")
+    url: str = Field(description="Where the example image can be downloaded (a URL).")
+    primary: bool = Field(
+        description="Show this image first among the style's examples; the server requires it (400 without)."
+    )
 
     @override
     @classmethod
@@ -777,8 +786,13 @@ class ModifyTextStyleRequest(APIKeyAllowedInRequestMixin, BaseAIHordeRequest):
     """
 
     style_id: StyleID = Field(min_length=1, description="The style to change.")
-    name: str | None = Field(
-        default=None, min_length=1, max_length=100, description="A new name; case-sensitive and unique per user."
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description=(
+            "The style's name, required by the server on every change (400 without it): the current name to keep "
+            "it, or a new one; case-sensitive and unique per user."
+        ),
     )
     info: str | None = Field(default=None, min_length=1, max_length=1000, description="A new description.")
     prompt: str | None = Field(

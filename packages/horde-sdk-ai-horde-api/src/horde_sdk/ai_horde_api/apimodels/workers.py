@@ -11,6 +11,8 @@ own beyond the known-value check of the worker type.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 from enum import StrEnum
 from http import HTTPMethod
 from typing import Annotated
@@ -119,7 +121,12 @@ class WorkerKudosDetails(HordeAPIObjectBaseModel):
 
 
 class WorkerMessageResponse(HordeResponseBaseModel):
-    """A message to a worker's owner, usually from the horde's moderators.
+    """A message to a worker's owner, usually from the horde's moderators, with its id and dates.
+
+    The server answers ``created`` and ``expiry`` as date strings such as ``"Mon, 07 Dec 2026 01:50:40 -0000"``
+    (RFC 822), not the hours the message was sent with; :attr:`created_at` and :attr:`expires_at` parse them.
+    The swagger names this answer and the body of :class:`SendWorkerMessageRequest` alike
+    (``ResponseModelMessage``) though they differ, so the models follow the server (``BEHAVIOUR.md``).
 
     Represents the data returned from the following endpoints and http status codes:
         - /v2/workers/messages | SendWorkerMessageRequest [POST] -> 200
@@ -128,19 +135,58 @@ class WorkerMessageResponse(HordeResponseBaseModel):
     v2 API Model: `ResponseModelMessage`
     """
 
+    id_: MessageID = Field(alias="id", description="The message's id (for reading or deleting it).")
     worker_id: WorkerID | None = Field(
-        default=None, min_length=36, max_length=36, description="The worker the message is for."
+        default=None,
+        min_length=36,
+        max_length=36,
+        description="The worker the message is for; absent for a message to every worker of the user.",
     )
+    user_id: str | None = Field(default=None, description="The numeric id of the user who owns the message, as text.")
     message: str = Field(min_length=1, max_length=10240, description="The text of the message.")
     origin: str | None = Field(
         default=None, min_length=1, max_length=255, description="Who sent it, usually the horde's moderators."
     )
-    expiry: int = Field(default=12, ge=1, le=720, description="Hours after which the message expires.")
+    expiry: str = Field(description='When the message expires, as the server writes it ("Mon, 07 Dec 2026 ...").')
+    created: str | None = Field(
+        default=None, description='When the message was sent, as the server writes it ("Mon, 07 Dec 2026 ...").'
+    )
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """:attr:`expiry` as an aware datetime (None when it is not a date the SDK can read)."""
+        return _parse_http_date(self.expiry)
+
+    @property
+    def created_at(self) -> datetime.datetime | None:
+        """:attr:`created` as an aware datetime (None when absent or not a date the SDK can read)."""
+        return _parse_http_date(self.created)
 
     @override
     @classmethod
     def get_api_model_name(cls) -> str | None:
         return "ResponseModelMessage"
+
+
+def _parse_http_date(value: str | None) -> datetime.datetime | None:
+    """Read a date as the horde writes it (RFC 822, ``"Mon, 07 Dec 2026 01:50:40 -0000"``, or ISO 8601).
+
+    Args:
+        value: The date text.
+
+    Returns:
+        An aware datetime (UTC when the text gives no zone), or None for None or text that is not a date.
+    """
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            parsed = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
 
 
 # ------------------------------------------------------------------------------------------ details
@@ -491,9 +537,12 @@ class SendWorkerMessageRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     The Python field `worker_id_` travels as `worker_id`: ``worker_id`` is a query field of the AI Horde
     client, and a request field with that Python name would be sent in the query string instead of the body.
 
+    The swagger names this body ``ResponseModelMessage``, like the (different) answer; the server's body has no
+    name of its own, so the model is anonymous here.
+
     Represents a POST request to the /v2/workers/messages endpoint.
 
-    v2 API Model: `ResponseModelMessage`
+    v2 API Model: `_ANONYMOUS_MODEL`
     """
 
     worker_id_: WorkerID | None = Field(
@@ -523,7 +572,7 @@ class SendWorkerMessageRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     @override
     @classmethod
     def get_api_model_name(cls) -> str | None:
-        return "ResponseModelMessage"
+        return _ANONYMOUS_MODEL
 
 
 class SingleWorkerMessageRequest(BaseAIHordeRequest):

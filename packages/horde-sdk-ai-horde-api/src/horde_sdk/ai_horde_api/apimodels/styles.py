@@ -13,7 +13,7 @@ endpoints that create or change a collection.
 from __future__ import annotations
 
 from http import HTTPMethod
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import MaxLen, MinLen
 from pydantic import Field
@@ -164,6 +164,18 @@ class TextStyleParamsPayload(ModelPayloadStyleKobold):
     @classmethod
     def get_api_model_name(cls) -> str | None:
         return "ModelStyleInputParamsKobold"
+
+
+def _patch_name_field() -> Any:  # noqa: ANN401 - pydantic's Field() is typed Any for field defaults
+    """The ``name`` of a style PATCH: the server refuses a change without it (400, BEHAVIOUR.md)."""
+    return Field(
+        min_length=1,
+        max_length=100,
+        description=(
+            "The style's name, required by the server on every change (400 without it): the current name to keep "
+            "it, or a new one; case-sensitive and unique per user."
+        ),
+    )
 
 
 # -------------------------------------------------------------------------------------- examples
@@ -482,14 +494,7 @@ class ModifyImageStyleRequest(APIKeyAllowedInRequestMixin, BaseAIHordeRequest):
     """
 
     style_id: StyleID = Field(min_length=1, description="The style to change.")
-    name: str = Field(
-        min_length=1,
-        max_length=100,
-        description=(
-            "The style's name, required by the server on every change (400 without it): the current name to keep "
-            "it, or a new one; case-sensitive and unique per user."
-        ),
-    )
+    name: str = _patch_name_field()
     info: str | None = Field(default=None, min_length=1, max_length=1000, description="A new description.")
     prompt: str | None = Field(
         default=None,
@@ -786,14 +791,7 @@ class ModifyTextStyleRequest(APIKeyAllowedInRequestMixin, BaseAIHordeRequest):
     """
 
     style_id: StyleID = Field(min_length=1, description="The style to change.")
-    name: str = Field(
-        min_length=1,
-        max_length=100,
-        description=(
-            "The style's name, required by the server on every change (400 without it): the current name to keep "
-            "it, or a new one; case-sensitive and unique per user."
-        ),
-    )
+    name: str = _patch_name_field()
     info: str | None = Field(default=None, min_length=1, max_length=1000, description="A new description.")
     prompt: str | None = Field(
         default=None, min_length=7, description="A new prompt template; it must hold `{p}` (the user's prompt)."

@@ -43,6 +43,8 @@ class Script:
         download_status: A permanent status for R2 GETs (e.g. 403).
         rate_limit_check_once: The first check/status poll answers 429 with ``Retry-After``.
         retry_after: The ``Retry-After`` of that 429.
+        text_form_results: Alchemy ``nsfw`` and ``interrogation`` results as JSON text, as older workers submitted
+            them (the server hands back whatever a worker sent).
     """
 
     polls_until_done: int = 2
@@ -57,6 +59,7 @@ class Script:
     download_status: int | None = None
     rate_limit_check_once: bool = False
     retry_after: str = "1"
+    text_form_results: bool = False
 
 
 @dataclass
@@ -280,9 +283,10 @@ class FakeHorde:
         if name == "caption":
             return "a lighthouse at dusk"
         if name == "nsfw":
-            return False
+            return "false" if job.script.text_form_results else False
         if name == "interrogation":
-            return {"tags": [{"text": "lighthouse", "confidence": 0.9}]}
+            terms = {"tags": [{"text": "lighthouse", "confidence": 0.9}]}
+            return json.dumps(terms) if job.script.text_form_results else terms
         return f"https://{R2_HOST}/{job.job_id}/{name}.webp?{R2_SECRET}"
 
     def _cancel(self, job: Job) -> httpx.Response:

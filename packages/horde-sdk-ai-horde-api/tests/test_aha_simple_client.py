@@ -33,6 +33,7 @@ from horde_sdk.ai_horde_api.progress import JOB_STATE
 from horde_sdk.ai_horde_api.results import (
     AlchemyCaptionResult,
     AlchemyImageResult,
+    AlchemyInterrogationResult,
     AlchemyNSFWResult,
     ImageGenerationResult,
 )
@@ -209,6 +210,19 @@ def test_alchemy_job_returns_one_typed_result_per_form_and_downloads_images():
     assert result.get("caption") is caption
     assert result.state == "done"
     assert horde.open_jobs() == []
+
+
+def test_alchemy_results_an_older_worker_sent_as_text_are_read_typed():
+    """BEHAVIOUR.md: the server hands back what the worker sent; `"false"` and JSON text are read as their values."""
+    clock = FakeClock()
+    horde = FakeHorde(Script(polls_until_done=1, text_form_results=True), clock=clock)
+    with make_client(horde, clock) as client:
+        result = client.alchemy_request(alchemy_request("nsfw", "interrogation"))
+    nsfw, interrogation = result.forms
+    assert isinstance(nsfw, AlchemyNSFWResult)
+    assert nsfw.nsfw is False
+    assert isinstance(interrogation, AlchemyInterrogationResult)
+    assert interrogation.interrogation == {"tags": [{"text": "lighthouse", "confidence": 0.9}]}
 
 
 def test_dry_runs_return_the_estimate_and_queue_nothing():

@@ -196,7 +196,7 @@ async def test_interrogation_and_nsfw_results() -> None:
     assert confidences == sorted(confidences, reverse=True)
     json.dumps(interrogation.result)  # what the submit step does with a mapping
     assert nsfw.form == "nsfw"
-    assert nsfw.result == "false"
+    assert nsfw.result is False  # a verdict, submitted as the JSON boolean the horde expects
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,19 @@ def test_alchemy_results_are_objects_keyed_by_form_name():
     ]
     with pytest.raises(ValueError, match="upload it"):
         build_alchemy_job_submits(job)
+
+
+def test_alchemy_verdicts_and_terms_are_submitted_as_json_values():
+    """The nsfw verdict travels as a boolean and the interrogation as an object, not as JSON text."""
+    forms = (get_alchemy_form_parameters("nsfw"), get_alchemy_form_parameters("interrogation"))
+    parameters = AlchemyParameters(source_image=b"src", forms=forms)
+    job = AlchemyWorkerJob.from_parameters(WorkerJobMetadata(job_id="al", generation_ids=("f1", "f2")), parameters)
+    terms = {"tags": [{"text": "cat", "confidence": 30.0}]}
+    finish(
+        job.generations[0],
+        [AlchemyFormResult(form="nsfw", result=False), AlchemyFormResult(form="interrogation", result=terms)],
+    )
+    assert [wire(request) for request in build_alchemy_job_submits(job)] == [
+        {"id": "f1", "result": {"nsfw": False}, "state": "ok"},
+        {"id": "f2", "result": {"interrogation": terms}, "state": "ok"},
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -170,6 +171,35 @@ def test_alchemy_submit_result_is_an_object_keyed_by_form_name():
         build_alchemy_submit(GEN_1, "", "x")
     with pytest.raises(ValueError, match="faulted"):
         build_alchemy_submit(GEN_1, "caption", "x", state=GENERATION_STATE.faulted)
+
+
+TERMS = {"tags": [{"text": "cat", "confidence": 31.5}], "artists": []}
+
+
+@pytest.mark.parametrize(
+    ("form", "result", "sent"),
+    [
+        pytest.param("nsfw", False, False, id="nsfw-bool"),
+        pytest.param("nsfw", "true", True, id="nsfw-text-read-as-bool"),
+        pytest.param("interrogation", TERMS, TERMS, id="interrogation-object"),
+        pytest.param("interrogation", json.dumps(TERMS), TERMS, id="interrogation-json-text-parsed"),
+        pytest.param("caption", "a cat", "a cat", id="caption-text"),
+        pytest.param("4x_AnimeSharp", "R2", "R2", id="post-processor-r2"),
+    ],
+)
+def test_alchemy_results_travel_as_json_of_the_forms_kind(form: str, result: Any, sent: Any) -> None:
+    """BEHAVIOUR.md: `nsfw` a boolean, `interrogation` an object, `caption` a string, a post-processor "R2"."""
+    body = _wire(build_alchemy_submit(GEN_1, form, result))[2]
+    assert body == {"id": GEN_1, "result": {form: sent}, "state": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("form", "result"),
+    [("nsfw", "maybe"), ("interrogation", "cat, sofa"), ("interrogation", "[1]"), ("caption", TERMS), ("GFPGAN", "x")],
+)
+def test_alchemy_results_of_another_kind_are_refused_before_sending(form: str, result: Any) -> None:
+    with pytest.raises(ValueError, match=form):
+        build_alchemy_submit(GEN_1, form, result)
 
 
 def test_alchemy_submits_for_several_popped_forms():

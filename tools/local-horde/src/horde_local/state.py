@@ -209,7 +209,7 @@ class Generation:
     worker: Worker | None = None
     model: str | None = None
     popped_at: float = 0.0
-    result: str | None = None
+    result: Any = None
     image_key: str | None = None
     seed: int | None = None
     censored: bool = False

@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
 from horde_sdk.ai_horde_api.apimodels import (
@@ -243,7 +243,12 @@ class _Script(Generic[_ClientT]):
                 form.r2_upload,
                 fake_image(form.id_ or ""),
             )
-        results = {"caption": "a picture of something", "nsfw": "false", "interrogation": "a picture, of, something"}
+        # JSON of each form's kind, as the real server expects it (BEHAVIOUR.md).
+        results: dict[str, Any] = {
+            "caption": "a picture of something",
+            "nsfw": False,
+            "interrogation": {"tags": [{"text": "something", "confidence": 20.5}]},
+        }
         return _Planned(AlchemyJobSubmitRequest(id=form.id_, result={name: results.get(name, "done")}, state="ok"))
 
     def finished(self, error: HordeError | None) -> bool:

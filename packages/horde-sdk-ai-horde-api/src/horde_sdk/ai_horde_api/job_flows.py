@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import random
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -722,7 +723,7 @@ class AlchemyJob(GenerationJob[AlchemyJobResult]):
             name = str(form.form or "")
             state = str(form.state or "")
             raw = form.result.root if form.result is not None else None
-            value = _form_value(form.form, raw)
+            value = _typed_form_value(name, _form_value(form.form, raw))
             if state != ALCHEMY_FORM_STATE.done:
                 results.append(AlchemyOtherResult(form=name, state=state, result=raw))
             elif _is_url(value):
@@ -753,6 +754,29 @@ def _form_value(form: object, raw: dict[str, Any] | None) -> Any:  # noqa: ANN40
     if len(raw) == 1:
         return next(iter(raw.values()))
     return raw
+
+
+_TRUTH_WORDS = {"true": True, "false": False}
+
+
+def _typed_form_value(name: str, value: Any) -> Any:  # noqa: ANN401 - a form's result value
+    """Read the result of a worker that sent JSON text instead of JSON (``"false"``, ``'{"tags": ...}'``).
+
+    Workers should submit ``nsfw`` as a boolean and ``interrogation`` as an object (BEHAVIOUR.md); the server
+    stores whatever it gets, so text from older workers is read as the value it spells. Anything else is
+    returned unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    if name == "nsfw":
+        return _TRUTH_WORDS.get(value.strip().lower(), value)
+    if name == "interrogation":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
 
 
 def dry_run_flow(

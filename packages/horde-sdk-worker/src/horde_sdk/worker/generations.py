@@ -107,8 +107,9 @@ class TextSingleGeneration(HordeSingleGeneration[str]):
             raise GenerationResultsError(f"text result {index} must be a str, got {type(result).__name__}")
 
 
-AlchemyFormResultValue: TypeAlias = str | bytes | Mapping[str, Any]
-"""What one alchemy form yields: text (a caption), bytes (an image) or structured data (scores, flags)."""
+AlchemyFormResultValue: TypeAlias = str | bytes | bool | Mapping[str, Any]
+"""What one alchemy form yields: text (a caption), bytes (an image), a verdict (``nsfw``) or structured data
+(the interrogation's scores)."""
 
 
 @dataclass(frozen=True)

@@ -221,8 +221,14 @@ class AlchemyJobSubmitRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     # ({"caption": "a cat"}, {"RealESRGAN_x2plus": "R2"}). The model follows the server
     # (../shared/ai_horde/BEHAVIOUR.md, "Where the swagger is wrong"; surface test difference
     # `interrogate-submit-result-object`).
-    result: dict[str, str] | None = Field(
-        default=None, description='The result keyed by the form\'s name, e.g. `{"caption": "a cat"}`.'
+    # The value is JSON of the form's kind: `nsfw` a boolean, `interrogation` an object, `caption` a string,
+    # a post-processor "R2"; the server stores it and hands it back unchanged in the status (BEHAVIOUR.md).
+    result: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "The result keyed by the form's name, of the form's kind: "
+            '`{"caption": "a cat"}`, `{"nsfw": false}`, `{"interrogation": {...}}`, `{"RealESRGAN_x2plus": "R2"}`.'
+        ),
     )
     state: str | None = Field(default=None, description="How the form ended: `ok` or `faulted`.")
 

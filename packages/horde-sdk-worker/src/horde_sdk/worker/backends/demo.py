@@ -302,13 +302,13 @@ def _strip_background(image: Image.Image) -> bytes:
 
 def _run_form(image: Image.Image, form: AlchemyFormParametersBase) -> AlchemyFormResult:
     name = form.get_form_name()
-    result: str | bytes | dict[str, Any]
+    result: str | bytes | bool | dict[str, Any]
     if isinstance(form, CaptionAlchemyParameters):
         result = _caption(image)
     elif isinstance(form, InterrogateAlchemyParameters):
         result = _interrogation(image)
     elif isinstance(form, NSFWAlchemyParameters):
-        result = "false"
+        result = False
     elif isinstance(form, UpscaleAlchemyParameters):
         result = _upscale(image, name)
     elif isinstance(form, FacefixAlchemyParameters):

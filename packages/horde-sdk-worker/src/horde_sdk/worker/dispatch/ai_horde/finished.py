@@ -14,7 +14,6 @@ builders of :mod:`horde_sdk.worker.dispatch.ai_horde.submit`:
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -27,12 +26,13 @@ from horde_sdk.ai_horde_api.apimodels import (
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, WORKER_TYPE
 from horde_sdk.worker.consts import GENERATION_PROGRESS
 from horde_sdk.worker.dispatch.ai_horde.submit import (
+    AlchemySubmitValue,
     build_alchemy_submit,
     build_faulted_submits,
     build_image_submit,
     build_text_submit,
 )
-from horde_sdk.worker.generations import AlchemySingleGeneration
+from horde_sdk.worker.generations import AlchemyFormResultValue, AlchemySingleGeneration
 from horde_sdk.worker.generations_base import HordeSingleGeneration, SafetyCheckResult
 from horde_sdk.worker.jobs import AlchemyWorkerJob, ImageWorkerJob, TextWorkerJob
 
@@ -158,14 +158,12 @@ def build_text_job_submits(job: TextWorkerJob) -> tuple[TextGenerateJobSubmitReq
     return tuple(submits)
 
 
-def _alchemy_text(value: object, form: str, *, uploaded: bool) -> str:
+def _alchemy_value(value: AlchemyFormResultValue, form: str, *, uploaded: bool) -> AlchemySubmitValue:
     if isinstance(value, bytes):
         if not uploaded:
             raise ValueError(f"form {form!r} produced an image: upload it to the form's r2_upload URL first")
         return GENERATION_UPLOADED_TO_R2
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return value
 
 
 def build_alchemy_job_submits(
@@ -196,7 +194,7 @@ def build_alchemy_job_submits(
         results = generation.results or ()
         censored = generation.censored or (False,) * len(results)
         for form_id, form_result, was_censored in zip(ids, results, censored, strict=True):
-            text = _alchemy_text(form_result.result, form_result.form, uploaded=form_id in uploaded_to_r2)
+            value = _alchemy_value(form_result.result, form_result.form, uploaded=form_id in uploaded_to_r2)
             state = GENERATION_STATE.censored if was_censored else GENERATION_STATE.ok
-            submits.append(build_alchemy_submit(form_id, form_result.form, text, state=state))
+            submits.append(build_alchemy_submit(form_id, form_result.form, value, state=state))
     return tuple(submits)

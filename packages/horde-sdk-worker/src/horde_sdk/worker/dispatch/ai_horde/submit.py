@@ -6,14 +6,17 @@ The builders take plain values, so they work with any generation bookkeeping:
   After the webp bytes were PUT to the generation's presigned `r2_upload` URL (`upload_to_r2` /
   `upload_to_r2_async`), `generation` is ``"R2"``; base64 is accepted too (the server re-uploads it).
 * `build_text_submit`: one text.
-* `build_alchemy_submit`: one alchemy form. `result` is a JSON object keyed by the form's name
-  (``{"caption": "a cat"}``, ``{"RealESRGAN_x2plus": "R2"}``), not the string the swagger describes.
+* `build_alchemy_submit`: one alchemy form. `result` is a JSON object keyed by the form's name whose value is
+  JSON of the form's kind (``{"caption": "a cat"}``, ``{"nsfw": false}``, ``{"interrogation": {...}}``,
+  ``{"RealESRGAN_x2plus": "R2"}``), not the string the swagger describes.
 * `build_faulted_submits`: the faulted submission of every id of a `DispatchFault` (or a failed job).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from horde_sdk.ai_horde_api.apimodels import (
     GENERATION_UPLOADED_TO_R2,
@@ -24,6 +27,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerationMetadataEntry,
 )
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, METADATA_TYPE, METADATA_VALUE, WORKER_TYPE
+from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS
 from horde_sdk.generic_api.core import RawResponse, TransportFailure
 from horde_sdk.generic_api.transport import AsyncTransport, SyncTransport
 from horde_sdk.worker.dispatch.ai_horde.conversion import DispatchFault
@@ -31,7 +35,9 @@ from horde_sdk.worker.dispatch.ai_horde.conversion import DispatchFault
 __all__ = [
     "FAULTED_IMAGE_SEED",
     "R2_UPLOAD_CONTENT_TYPE",
+    "AlchemySubmitValue",
     "R2UploadError",
+    "alchemy_result_value",
     "build_alchemy_submit",
     "build_faulted_submits",
     "build_image_submit",
@@ -49,6 +55,7 @@ R2_UPLOAD_CONTENT_TYPE = "image/webp"
 """The content type of images PUT to presigned R2 upload URLs."""
 
 _OK_STATES = frozenset({GENERATION_STATE.ok, GENERATION_STATE.censored, GENERATION_STATE.csam})
+_POST_PROCESSOR_FORMS = frozenset(str(member) for member in KNOWN_IMAGE_POST_PROCESSORS)
 
 
 def _metadata_fields(type_: str, value: str, ref: str | None) -> dict[str, str]:
@@ -180,33 +187,82 @@ def build_text_submit(
     )
 
 
+AlchemySubmitValue = str | bool | Mapping[str, Any]
+"""A form's result as it is submitted: text (a caption, ``"R2"``), a verdict (``nsfw``) or an object."""
+
+_TRUTH_WORDS = {"true": True, "false": False}
+
+
+def alchemy_result_value(form_name: str, result: AlchemySubmitValue) -> str | bool | dict[str, Any]:
+    """Return `result` as the JSON value the horde expects for the form (BEHAVIOUR.md).
+
+    ``nsfw`` is a boolean (the text ``"true"``/``"false"`` is read as one), ``interrogation`` an object (JSON
+    text of an object is parsed), ``caption`` a string, a post-processor ``"R2"`` (its image goes to the form's
+    `r2_upload` URL). Other forms' results pass unchanged.
+
+    Args:
+        form_name: The form's name.
+        result: What the form yielded.
+
+    Returns:
+        The value to send under the form's name.
+
+    Raises:
+        ValueError: If the result is not of the form's kind.
+    """
+    if form_name == "nsfw":
+        verdict = _TRUTH_WORDS.get(result.strip().lower()) if isinstance(result, str) else result
+        if not isinstance(verdict, bool):
+            raise ValueError(f"the nsfw form's result must be a boolean, got {type(result).__name__}")
+        return verdict
+    if form_name == "interrogation":
+        terms: object = result
+        if isinstance(result, str):
+            try:
+                terms = json.loads(result)
+            except ValueError:
+                terms = None
+        if not isinstance(terms, Mapping):
+            raise ValueError("the interrogation form's result must be an object (or the JSON text of one)")
+        return dict(terms)
+    if form_name == "caption" and not isinstance(result, str):
+        raise ValueError(f"the caption form's result must be text, got {type(result).__name__}")
+    if form_name in _POST_PROCESSOR_FORMS and result != GENERATION_UPLOADED_TO_R2:
+        raise ValueError(f"post-processor form {form_name!r} is submitted as {GENERATION_UPLOADED_TO_R2!r}")
+    return dict(result) if isinstance(result, Mapping) else result
+
+
 def build_alchemy_submit(
     form_id: str,
     form_name: str,
-    result: str,
+    result: AlchemySubmitValue,
     *,
     state: GENERATION_STATE = GENERATION_STATE.ok,
 ) -> AlchemyJobSubmitRequest:
     """Build the submission of one alchemy form: ``{"id": ..., "result": {form_name: result}, "state": ...}``.
 
+    The value travels as JSON of the form's kind (`alchemy_result_value`), so requesters read it back typed:
+    ``{"nsfw": false}``, ``{"interrogation": {...}}``, ``{"caption": "a cat"}``, ``{"RealESRGAN_x2plus": "R2"}``.
+
     Args:
         form_id: The id of the form (from the pop).
         form_name: The form's name, the key of `result` (``caption``, ``RealESRGAN_x2plus``...).
-        result: The form's result as text: a caption, the verdict or terms of other forms serialised by the
-            caller, or ``"R2"`` after a post-processor's image was PUT to the form's `r2_upload` URL.
+        result: The form's result: a caption, the nsfw verdict, the interrogation's object, or ``"R2"`` after a
+            post-processor's image was PUT to the form's `r2_upload` URL.
         state: How it ended (``ok`` by default); use `build_faulted_submits` for faults.
 
     Returns:
         The request.
 
     Raises:
-        ValueError: If `form_name` is empty or `state` is ``faulted``.
+        ValueError: If `form_name` is empty, `state` is ``faulted`` or the result is not of the form's kind.
     """
     if not form_name:
         raise ValueError("form_name must not be empty")
     if state not in _OK_STATES:
         raise ValueError(f"state {state.value!r} is not a finished form; use build_faulted_submits")
-    return AlchemyJobSubmitRequest.model_validate({"id": form_id, "result": {form_name: result}, "state": state.value})
+    value = alchemy_result_value(form_name, result)
+    return AlchemyJobSubmitRequest.model_validate({"id": form_id, "result": {form_name: value}, "state": state.value})
 
 
 def build_faulted_submits(

@@ -108,6 +108,8 @@ def test_dreamer_file_loads_every_field() -> None:
     assert config.civitai_api_token is not None
     assert config.civitai_api_token.get_secret_value() == "civitai-test-token-5678"
     assert config.cache_home == Path("/models")
+    assert config.image_backend_url == "http://127.0.0.1:8188"
+    assert config.image_model_map == {"Deliberate": "deliberate_v2.safetensors"}
     assert config.temp_dir == Path("/scratch/horde")
     assert config.ram_to_leave_free == MemoryAmount(percent=60)
     assert config.vram_to_leave_free == MemoryAmount(megabytes=2048)

@@ -104,6 +104,32 @@ BackendName: TypeAlias = Annotated[str, AfterValidator(_backend_name)]
 ``package.module:attribute`` path of a factory that `horde_sdk.worker` calls to build one."""
 
 _Name: TypeAlias = Annotated[str, NotBlank()]
+
+
+class FrozenNameMap(dict[str, str]):
+    """A name -> name mapping (such as `image_model_map`) that cannot be changed and can be hashed."""
+
+    def __hash__(self) -> int:  # type: ignore[override] # immutable, so hashable
+        return hash(tuple(sorted(self.items())))
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> None:
+        raise TypeError("configuration values cannot be changed")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment] # read-only
+
+
+def _name_map(value: dict[str, str]) -> FrozenNameMap:
+    """Accept a mapping of non-blank names to non-blank names (keys and values stripped)."""
+    checked: dict[str, str] = {}
+    for key, item in value.items():
+        if not key.strip() or not item.strip():
+            raise ValueError("every name and every value must be non-empty text")
+        checked[key.strip()] = item.strip()
+    return FrozenNameMap(checked)
+
+
+NameMap: TypeAlias = Annotated[dict[str, str], AfterValidator(_name_map)]
+"""A mapping of non-empty names to non-empty names, read-only and hashable (`FrozenNameMap`)."""
 _Positive: TypeAlias = Annotated[int, Bounds(minimum=1)]
 _NonNegative: TypeAlias = Annotated[int, Bounds(minimum=0)]
 _Words: TypeAlias = tuple[_Name, ...]
@@ -335,8 +361,24 @@ class ImageWorkerDeployConfig(BaseWorkerDeployConfig):
     image_backend: BackendName | None = Field(
         default=None,
         description=(
-            "What generates images: 'demo' (built in, CPU, placeholder art for trying the worker out) or the "
-            "'package.module:attribute' path of an engine's backend factory. Required to serve images."
+            "What generates images: 'comfyui' (a ComfyUI server at image_backend_url), 'sdwebui' (a web UI with "
+            "the Automatic1111 API at image_backend_url), 'demo' (built in, CPU, placeholder art for trying the "
+            "worker out) or the 'package.module:attribute' path of an engine's backend factory. Required to serve "
+            "images."
+        ),
+    )
+    image_backend_url: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "The address of the image engine the 'comfyui' and 'sdwebui' backends drive "
+            "(ComfyUI: http://127.0.0.1:8188, an Automatic1111-API web UI: http://127.0.0.1:7860)."
+        ),
+    )
+    image_model_map: NameMap = Field(
+        default_factory=FrozenNameMap,
+        description=(
+            "For the 'comfyui' and 'sdwebui' backends: horde model name -> the engine's checkpoint file. The worker "
+            "offers the mapped models whose file the engine has (narrowed by models_to_load when that is set)."
         ),
     )
 

@@ -4,6 +4,8 @@ A configuration names each backend (`image_backend`, `alchemy_backend`, `text_ba
 name or by the ``package.module:attribute`` path of a factory. Built-ins:
 
 * ``demo`` (every kind): `DemoImageBackend`, `DemoTextBackend`, `DemoAlchemyBackend`, placeholder output;
+* ``comfyui`` (image): `ComfyUIImageBackend` on the ComfyUI server at `image_backend_url`, for `image_model_map`;
+* ``sdwebui`` (image): `SDWebUIImageBackend` on the Automatic1111-API web UI at `image_backend_url`, likewise;
 * ``koboldai`` (text): `KoboldAITextBackend` on the server at `kai_url`;
 * ``openai`` (text): `OpenAICompletionsTextBackend` on the server at `kai_url`, for the model `model_name`.
 
@@ -18,13 +20,15 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from horde_sdk.deploy_config import AlchemyWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
-from horde_sdk.worker.backends.base import AlchemyBackend, ImageBackend, TextBackend
+from horde_sdk.worker.backends.base import AlchemyBackend, BackendError, ImageBackend, TextBackend
+from horde_sdk.worker.backends.comfyui import ComfyUIImageBackend
 from horde_sdk.worker.backends.demo import (
     DEMO_BACKEND_NAME,
     DemoAlchemyBackend,
     DemoImageBackend,
     DemoTextBackend,
 )
+from horde_sdk.worker.backends.sdwebui import SDWebUIImageBackend
 from horde_sdk.worker.backends.text_bridges import KoboldAITextBackend, OpenAICompletionsTextBackend
 
 __all__ = [
@@ -37,7 +41,7 @@ __all__ = [
     "load_text_backend",
 ]
 
-BUILTIN_IMAGE_BACKENDS: tuple[str, ...] = (DEMO_BACKEND_NAME,)
+BUILTIN_IMAGE_BACKENDS: tuple[str, ...] = (ComfyUIImageBackend.name, SDWebUIImageBackend.name, DEMO_BACKEND_NAME)
 """The built-in names `image_backend` accepts (besides factory paths)."""
 BUILTIN_ALCHEMY_BACKENDS: tuple[str, ...] = (DEMO_BACKEND_NAME,)
 """The built-in names `alchemy_backend` accepts (besides factory paths)."""
@@ -125,6 +129,18 @@ def _demo_image(_config: ImageWorkerDeployConfig) -> ImageBackend:
     return DemoImageBackend()
 
 
+def _engine_image(
+    backend: type[ComfyUIImageBackend] | type[SDWebUIImageBackend],
+) -> Callable[[ImageWorkerDeployConfig], ImageBackend]:
+    def build(config: ImageWorkerDeployConfig) -> ImageBackend:
+        try:
+            return backend(config.image_backend_url or "", config.image_model_map)
+        except BackendError as error:
+            raise BackendConfigError(str(error)) from error
+
+    return build
+
+
 def _demo_alchemy(_config: AlchemyWorkerDeployConfig) -> AlchemyBackend:
     return DemoAlchemyBackend()
 
@@ -150,7 +166,11 @@ def _openai(config: TextWorkerDeployConfig) -> TextBackend:
     return OpenAICompletionsTextBackend(config.kai_url, model=config.model_name, api_key=_text_api_key(config))
 
 
-_IMAGE_BUILTINS: Mapping[str, Callable[[ImageWorkerDeployConfig], ImageBackend]] = {DEMO_BACKEND_NAME: _demo_image}
+_IMAGE_BUILTINS: Mapping[str, Callable[[ImageWorkerDeployConfig], ImageBackend]] = {
+    ComfyUIImageBackend.name: _engine_image(ComfyUIImageBackend),
+    SDWebUIImageBackend.name: _engine_image(SDWebUIImageBackend),
+    DEMO_BACKEND_NAME: _demo_image,
+}
 _ALCHEMY_BUILTINS: Mapping[str, Callable[[AlchemyWorkerDeployConfig], AlchemyBackend]] = {
     DEMO_BACKEND_NAME: _demo_alchemy
 }
@@ -171,8 +191,9 @@ def load_image_backend(config: ImageWorkerDeployConfig) -> ImageBackend | None:
         The backend (not entered yet), or None when `image_backend` is not set.
 
     Raises:
-        BackendConfigError: If the name is unknown, the factory path cannot be imported or called, or the factory
-            returns something that is not an `ImageBackend`.
+        BackendConfigError: If the name is unknown, ``comfyui`` or ``sdwebui`` lacks `image_backend_url` or
+            `image_model_map`, the factory path cannot be imported or called, or the factory returns something that
+            is not an `ImageBackend`.
     """
     if config.image_backend is None:
         return None

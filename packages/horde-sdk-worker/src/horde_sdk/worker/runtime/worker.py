@@ -98,6 +98,26 @@ def horde_api_url(horde_url: str) -> str:
     return url if url.endswith("/api") else f"{url}/api"
 
 
+def _runnable_models(
+    backend: ImageBackend | None, config: ImageWorkerDeployConfig, resolved: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The models to offer: `resolved`, narrowed to what the backend can run when it says (`available_models`).
+
+    An engine backend (``comfyui``, ``sdwebui``) knows which horde models its engine has; with an empty
+    `models_to_load` the worker then offers all of them (minus `models_to_skip`).
+    """
+    runnable = getattr(backend, "available_models", None)
+    if runnable is None:
+        return resolved
+    if not config.models_to_load.names and not config.models_to_load.meta_instructions:
+        skipped = set(config.models_to_skip.names)
+        return tuple(model for model in runnable if model not in skipped)
+    missing = [model for model in resolved if model not in runnable]
+    if missing:
+        logger.warning("models the image backend cannot run are not offered", models=missing)
+    return tuple(model for model in resolved if model in runnable)
+
+
 class _Room:
     """How many popped jobs the worker may hold (running plus queued); pops wait for room."""
 
@@ -361,9 +381,10 @@ class WorkerRuntime:
             resolved = await fetch_and_resolve_models_async(client, config)
             if resolved.unresolved:
                 logger.warning("model entries not resolved", entries=list(resolved.unresolved))
-            if not resolved.models:
+            models = _runnable_models(self._image_backend, config, resolved.models)
+            if not models:
                 raise WorkerRuntimeError("models_to_load resolves to no model: nothing to offer")
-            self._image_models = resolved.models
+            self._image_models = models
         if self._text_backend is not None and isinstance(config, TextWorkerDeployConfig):
             if self._text_model is None:
                 self._text_model = config.model_name

@@ -68,7 +68,8 @@ async def test_entering_reads_checkpoints_loras_upscalers_and_declares_the_featu
         features = backend.features
     assert set(features.source_processing) == {"img2img", "inpainting", "outpainting"}
     assert (features.loras, features.hires_fix, features.clip_skip) == (True, True, True)
-    assert (features.tiling, features.controlnet, features.textual_inversion) == (False, False, False)
+    assert features.textual_inversion  # the server lists an embedding
+    assert (features.tiling, features.controlnet, features.transparency) == (False, False, False)
     assert set(features.post_processors) == {"RealESRGAN_x2plus", "4x_AnimeSharp"}  # from the COMBO-form list
     assert {"k_euler_a", "k_dpmpp_2m", "k_lms", "DDIM", "lcm"} <= set(features.samplers)
     assert {"normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta"} == set(
@@ -209,6 +210,21 @@ async def test_loras_are_chained_and_clip_skip_sets_the_last_layer(fake: FakeCom
     assert all(encode["clip"] == [clip_id, 0] for encode in nodes(graph, "CLIPTextEncode"))
 
 
+async def test_textual_inversions_are_written_into_the_prompts_where_the_job_asks(fake: FakeComfyUI) -> None:
+    tis = [
+        {"name": "dummy-ti", "inject_ti": "prompt", "strength": 0.7},
+        {"name": "Dummy_TI", "inject_ti": "negprompt"},
+        {"name": "dummy-ti"},  # the prompt already names it
+    ]
+    async with backend_on(fake) as backend:
+        await backend.generate_images(image_job(negative_prompt="fog", tis=tis))
+    (graph,) = fake.prompts
+    assert sorted(encode["text"] for encode in nodes(graph, "CLIPTextEncode")) == [
+        "a lighthouse at dusk (embedding:dummy-ti:0.7)",
+        "fog (embedding:dummy-ti:1)",
+    ]
+
+
 async def test_hires_fix_samples_small_upscales_the_latent_and_samples_again(fake: FakeComfyUI) -> None:
     async with backend_on(fake) as backend:
         result = await backend.generate_images(
@@ -272,6 +288,7 @@ async def test_the_model_picks_its_mapped_checkpoint(fake: FakeComfyUI) -> None:
         ({"sampler_name": "dpmsolver"}, "Dummy SD", "samplers: dpmsolver"),
         ({"post_processing": {"post_processors": ["strip_background"]}}, "Dummy SD", "strip_background"),
         ({"loras": [{"name": "not-installed"}]}, "Dummy SD", "not-installed"),
+        ({"tis": [{"name": "no-such-ti", "inject_ti": "prompt"}]}, "Dummy SD", "textual inversion 'no-such-ti'"),
         ({}, "Absent", "not one this engine runs"),
         ({"cfg_scale": 150}, "Dummy SD", r"KSampler.cfg = 150"),
         ({"clip_skip": 30}, "Dummy SD", "stop_at_clip_layer"),

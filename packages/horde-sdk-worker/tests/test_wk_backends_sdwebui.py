@@ -69,7 +69,8 @@ async def test_entering_reads_what_the_web_ui_has_and_declares_the_features(fake
         "ddim_uniform",
         "beta",
     }
-    assert (features.controlnet, features.textual_inversion) == (False, False)
+    assert features.textual_inversion
+    assert (features.controlnet, features.transparency) == (False, False)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -198,6 +199,18 @@ async def test_loras_are_prompt_tags_with_their_model_strength(fake: FakeSDWebUI
     assert payload["prompt"] == "a lighthouse at dusk <lora:dummy-lora:0.75>"
 
 
+async def test_textual_inversions_are_written_into_the_prompts_where_the_job_asks(fake: FakeSDWebUI) -> None:
+    tis = [
+        {"name": "dummy-ti", "inject_ti": "prompt", "strength": 0.7},
+        {"name": "DUMMY-TI", "inject_ti": "negprompt"},
+    ]
+    async with backend_on(fake) as backend:
+        await backend.generate_images(image_job(negative_prompt="fog", tis=tis, loras=[{"name": "dummy-lora"}]))
+    ((_, payload, _),) = fake.generations
+    assert payload["prompt"] == "a lighthouse at dusk (dummy-ti:0.7) <lora:dummy-lora:1>"
+    assert payload["negative_prompt"] == "fog (dummy-ti:1)"
+
+
 async def test_hires_fix_generates_small_then_resizes_to_the_requested_size(fake: FakeSDWebUI) -> None:
     async with backend_on(fake) as backend:
         result = await backend.generate_images(
@@ -272,6 +285,7 @@ async def test_a_web_ui_without_schedulers_gets_karras_as_a_sampler_variant() ->
     ("parameters", "model", "message"),
     [
         ({"loras": [{"name": "not-installed"}]}, "Dummy SD", "not-installed"),
+        ({"tis": [{"name": "no-such-ti", "inject_ti": "negprompt"}]}, "Dummy SD", "textual inversion 'no-such-ti'"),
         ({"sampler_name": "dpmsolver"}, "Dummy SD", "samplers: dpmsolver"),
         ({"post_processing": {"post_processors": ["RealESRGAN_x2plus"]}}, "Dummy SD", "RealESRGAN_x2plus"),
         ({}, "Absent", "not one this engine runs"),

@@ -1,5 +1,5 @@
 """A fake ComfyUI: ``/object_info``, ``/upload/image``, ``/prompt``, ``/history/{id}``, ``/view``, ``/queue``,
-``/interrupt``.
+``/interrupt``, ``/embeddings``.
 
 ``POST /prompt`` validates the graph as ComfyUI 0.3.64 does (see ``../shared/comfyui/README.md``): unknown or
 missing ``class_type`` (``invalid_prompt``), no output node (``prompt_no_outputs``), and per node, every error in
@@ -55,6 +55,7 @@ FACE_RESTORE_NODES: dict[str, Any] = {
     },
 }
 
+_EMBEDDING = re.compile(r"embedding:([^\s:()]+)")
 _SCALE = re.compile(r"(\d+)x|x(\d+)", re.IGNORECASE)
 
 
@@ -79,6 +80,7 @@ class FakeComfyUI(FakeServerBase):
         loras: tuple[str, ...] = ("dummy-lora.safetensors",),
         upscale_models: tuple[str, ...] = ("RealESRGAN_x2plus.pth", "4x_AnimeSharp.pth"),
         face_restore: bool = False,
+        embeddings: tuple[str, ...] = ("dummy-ti",),
         polls_before_done: int = 1,
     ) -> None:
         super().__init__()
@@ -90,6 +92,7 @@ class FakeComfyUI(FakeServerBase):
         if face_restore:
             nodes.update(copy.deepcopy(FACE_RESTORE_NODES))
         self.object_info: dict[str, Any] = nodes
+        self.embeddings = list(embeddings)
         self.uploads: dict[str, bytes] = {}
         self.prompts: list[dict[str, Any]] = []
         self.refusals: list[dict[str, Any]] = []
@@ -108,6 +111,8 @@ class FakeComfyUI(FakeServerBase):
             self.requests.append((method, path))
         if method == "GET" and path == "/object_info":
             request.send_json(200, self.object_info)
+        elif method == "GET" and path == "/embeddings":
+            request.send_json(200, self.embeddings)
         elif method == "POST" and path == "/upload/image":
             self._upload(request)
         elif method == "POST" and path == "/prompt":
@@ -215,6 +220,13 @@ class FakeComfyUI(FakeServerBase):
             error = self._input_error(graph, name, spec, inputs[name])
             if error is not None:
                 errors.append(error)
+        if node["class_type"] == "CLIPTextEncode" and isinstance(inputs.get("text"), str):
+            # Stricter than ComfyUI (which warns and goes on): an embedding the server does not have is refused.
+            errors.extend(
+                _error("fake_unknown_embedding", "Embedding not found", name, "text", name)
+                for name in _EMBEDDING.findall(inputs["text"])
+                if name not in self.embeddings
+            )
         if node["class_type"] in {"LoadImage", "LoadImageMask"} and inputs.get("image") not in self.uploads:
             errors.append(
                 _error(

@@ -1,7 +1,7 @@
 """A fake web UI with the Automatic1111 API (``--api``): the ``/sdapi/v1`` endpoints a horde worker uses.
 
 Lists: ``sd-models``, ``samplers`` (with aliases), ``schedulers`` (404 with ``schedulers=None``, as before web UI
-1.9), ``loras``, ``upscalers``, ``face-restorers``; ``options`` (GET, and POST to switch ``sd_model_checkpoint``).
+1.9), ``loras``, ``embeddings``, ``upscalers``, ``face-restorers``; ``options`` (GET, and POST to switch ``sd_model_checkpoint``).
 Generation: ``txt2img``, ``img2img`` and ``extra-single-image``; ``interrupt``.
 
 Every payload is checked field by field (type and range; an unknown field is refused with 422, stricter than
@@ -125,6 +125,7 @@ class FakeSDWebUI(FakeServerBase):
         upscalers: tuple[tuple[str, float | None], ...] = (("R-ESRGAN 4x+", 4), ("4x_AnimeSharp", 4)),
         face_restorers: tuple[str, ...] = ("CodeFormer", "GFPGAN"),
         schedulers: list[str] | None = SCHEDULERS,
+        embeddings: tuple[str, ...] = ("dummy-ti",),
     ) -> None:
         super().__init__()
         self.models = [
@@ -144,6 +145,7 @@ class FakeSDWebUI(FakeServerBase):
             for name, scale in upscalers
         ]
         self.face_restorers = list(face_restorers)
+        self.embeddings = list(embeddings)
         self.schedulers = schedulers
         self.checkpoint = self.models[0]["title"]
         self.switches: list[str] = []
@@ -168,6 +170,10 @@ class FakeSDWebUI(FakeServerBase):
             "/sdapi/v1/upscalers": self.upscalers,
             "/sdapi/v1/face-restorers": [{"name": name, "cmd_dir": None} for name in self.face_restorers],
         }
+        embeddings = {
+            name: {"step": None, "sd_checkpoint": None, "shape": 768, "vectors": 1} for name in self.embeddings
+        }
+        lists["/sdapi/v1/embeddings"] = {"loaded": embeddings, "skipped": {}}
         if self.schedulers is not None:
             lists["/sdapi/v1/schedulers"] = [
                 {"name": name, "label": name.title(), "aliases": None, "default_rho": -1, "need_inner_model": False}

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self
@@ -25,6 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_SOURCE_PROCESSING,
+    KNOWN_TI_INJECT_LOCATIONS,
     ImageGenerationFeatureFlags,
     ImageGenerationParameters,
 )
@@ -120,6 +121,38 @@ def hires_first_pass_size(parameters: ImageGenerationParameters) -> tuple[int, i
         return max(_DIMENSION_STEP, int(value * scale) // _DIMENSION_STEP * _DIMENSION_STEP)
 
     return side(parameters.width), side(parameters.height)
+
+
+def prompts_with_embeddings(
+    engine: str,
+    parameters: ImageGenerationParameters,
+    embeddings: Mapping[str, str],
+    token: Callable[[str, float], str],
+) -> tuple[str, str]:
+    """Return the prompt and negative prompt with the job's textual inversions injected where it asks.
+
+    Args:
+        engine: The backend's name (for messages).
+        parameters: The job.
+        embeddings: The engine's embeddings, by `normalised_name`.
+        token: How the engine writes an embedding of a strength in a prompt.
+
+    Returns:
+        (prompt, negative prompt). An embedding without `inject_ti` is one the prompt already names.
+
+    Raises:
+        BackendError: If an embedding is not installed on the engine.
+    """
+    prompt, negative = parameters.prompt, parameters.negative_prompt or ""
+    for entry in parameters.tis:
+        name = embeddings.get(normalised_name(entry.name))
+        if name is None:
+            raise BackendError(f"{engine}: textual inversion {entry.name!r} is not installed on the engine")
+        if entry.inject_ti == KNOWN_TI_INJECT_LOCATIONS.prompt:
+            prompt = f"{prompt} {token(name, entry.strength)}"
+        elif entry.inject_ti == KNOWN_TI_INJECT_LOCATIONS.negprompt:
+            negative = f"{negative} {token(name, entry.strength)}".strip()
+    return prompt, negative
 
 
 class EngineConnection:
@@ -269,7 +302,8 @@ class EngineBackendBase:
         self._job_timeout = job_timeout
         self._connection = EngineConnection(self.name, base_url, timeouts=timeouts, http_client=http_client)
         self._available: dict[str, str] = {}
-        self._features = ImageGenerationFeatureFlags()
+        self.features = ImageGenerationFeatureFlags()
+        """The horde features this backend can run on its engine (none until it has asked the engine)."""
         self._init_engine_state()
 
     def _init_engine_state(self) -> None:
@@ -289,11 +323,6 @@ class EngineBackendBase:
     def available_models(self) -> tuple[str, ...]:
         """The horde models whose checkpoint the engine has (known once the backend is entered): what it pops for."""
         return tuple(self._available)
-
-    @property
-    def features(self) -> ImageGenerationFeatureFlags:
-        """The horde features this backend can run on its engine (txt2img only until it has asked the engine)."""
-        return self._features
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, models={len(self._model_map)})"
@@ -356,7 +385,7 @@ class EngineBackendBase:
 
     def _check_requirements(self, parameters: ImageGenerationParameters) -> None:
         """Refuse, before anything is sent, a job needing a feature this backend does not run."""
-        unmet = parameters.get_required_feature_flags().get_unmet_requirements(self._features)
+        unmet = parameters.get_required_feature_flags().get_unmet_requirements(self.features)
         if unmet:
             raise BackendError(f"{self.name} cannot run this job: unsupported {'; '.join(unmet)}")
 

@@ -15,7 +15,8 @@ next to a generation.
 The graph (core ComfyUI nodes only):
 
 * ``CheckpointLoaderSimple`` -> one ``LoraLoader`` per LoRA -> ``CLIPSetLastLayer`` (clip skip) ->
-  two ``CLIPTextEncode`` (prompt, negative prompt);
+  two ``CLIPTextEncode`` (prompt, negative prompt; textual inversions the server lists at ``GET /embeddings``
+  are written into them as ``(embedding:name:strength)`` where the job asks);
 * the latent: ``EmptyLatentImage`` (txt2img), ``LoadImage`` + ``VAEEncode`` (img2img, with the denoising
   strength), ``LoadImage`` + ``VAEEncodeForInpaint`` (inpainting and outpainting at full strength) or
   ``VAEEncode`` + ``SetLatentNoiseMask`` (painting with a denoising strength below 1);
@@ -26,7 +27,8 @@ The graph (core ComfyUI nodes only):
   facerestore_cf custom nodes are installed; ``SaveImage`` last.
 
 Not supported (declared so in `features`, refused before anything is sent): tiling (core ComfyUI has no seamless
-tiling node), remix, ControlNet, textual inversions, transparency, named workflows and background removal.
+tiling node), remix, ControlNet, transparency, named workflows and background removal. LoRAs, embeddings and
+upscale models must already be in ComfyUI's model folders: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from horde_sdk.worker.backends._engine_http import (
     hires_first_pass_size,
     normalised_name,
     prepare_sources,
+    prompts_with_embeddings,
     short_message,
     to_webp,
 )
@@ -197,6 +200,7 @@ def build_comfyui_graph(
     source_image: str | None = None,
     loras: Sequence[tuple[str, float, float]] = (),
     post_processors: Sequence[tuple[str, str]] = (),
+    prompts: tuple[str, str] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:
     """Build the ComfyUI prompt graph of one horde image job.
 
@@ -208,6 +212,7 @@ def build_comfyui_graph(
         source_image: The uploaded image name ``LoadImage`` reads (img2img and painting; its alpha is the mask).
         loras: (file, model strength, clip strength) of each LoRA, in order.
         post_processors: ("upscale" or "facefix", model file) of each post-processor, in order.
+        prompts: The prompt and negative prompt to encode (with embeddings injected); the job's by default.
 
     Returns:
         The graph (node id -> ``{"class_type", "inputs"}``) and the ``SaveImage`` node ids, in seed order.
@@ -232,8 +237,9 @@ def build_comfyui_graph(
         model, clip = [lora, 0], [lora, 1]
     if parameters.clip_skip > 1:
         clip = [graph.add("CLIPSetLastLayer", clip=clip, stop_at_clip_layer=-parameters.clip_skip), 0]
-    positive = graph.add("CLIPTextEncode", text=parameters.prompt, clip=clip)
-    negative = graph.add("CLIPTextEncode", text=parameters.negative_prompt or "", clip=clip)
+    prompt, negative_prompt = prompts or (parameters.prompt, parameters.negative_prompt or "")
+    positive = graph.add("CLIPTextEncode", text=prompt, clip=clip)
+    negative = graph.add("CLIPTextEncode", text=negative_prompt, clip=clip)
 
     hires = parameters.hires_fix if parameters.source_processing == KNOWN_IMAGE_SOURCE_PROCESSING.txt2img else None
     latent, denoise = _latent(graph, parameters, vae, source_image)
@@ -417,6 +423,7 @@ class ComfyUIImageBackend(EngineBackendBase):
         self._client_id = uuid.uuid4().hex
         self._object_info = ObjectInfo({})
         self._loras: tuple[str, ...] = ()
+        self._embeddings: dict[str, str] = {}
         self._post_processor_files: dict[str, tuple[str, str]] = {}
 
     @property
@@ -432,6 +439,9 @@ class ComfyUIImageBackend(EngineBackendBase):
         checkpoints = info.options("CheckpointLoaderSimple", "ckpt_name")
         self._resolve_checkpoints({file: file for file in checkpoints})
         self._loras = info.options("LoraLoader", "lora_name")
+        embeddings = await self._connection.json("GET", "/embeddings", allow_statuses=(404,))
+        names = embeddings if isinstance(embeddings, list) else []
+        self._embeddings = {normalised_name(str(name)): str(name) for name in names}
         self._post_processor_files = {}
         if info.has("UpscaleModelLoader", "ImageUpscaleWithModel"):
             upscale_files = info.options("UpscaleModelLoader", "model_name")
@@ -445,7 +455,7 @@ class ComfyUIImageBackend(EngineBackendBase):
                 file = _facefixer_file(str(facefixer), face_files)
                 if file is not None:
                     self._post_processor_files[str(facefixer)] = ("facefix", file)
-        self._features = self._features_of(info)
+        self.features = self._features_of(info)
 
     def _features_of(self, info: ObjectInfo) -> ImageGenerationFeatureFlags:
         samplers = set(info.options("KSampler", "sampler_name"))
@@ -460,6 +470,7 @@ class ComfyUIImageBackend(EngineBackendBase):
             source_processing=tuple(processing),
             hires_fix=info.has("LatentUpscale"),
             loras=info.has("LoraLoader") and bool(self._loras),
+            textual_inversion=bool(self._embeddings),
             clip_skip=info.has("CLIPSetLastLayer"),
             post_processing=bool(post_processors),
             post_processors=post_processors,
@@ -499,6 +510,7 @@ class ComfyUIImageBackend(EngineBackendBase):
         self._check_requirements(parameters)
         checkpoint = self._checkpoint_for(job.model)
         loras = self._lora_files(parameters)
+        prompts = prompts_with_embeddings(self.name, parameters, self._embeddings, _embedding_token)
         post_processors = self._post_processing(parameters)
         sources = await prepare_sources(parameters)
         uploaded = None
@@ -511,6 +523,7 @@ class ComfyUIImageBackend(EngineBackendBase):
             object_info=self._object_info,
             source_image=uploaded,
             loras=loras,
+            prompts=prompts,
             post_processors=post_processors,
         )
         _check_literals(graph, self._object_info)
@@ -602,6 +615,10 @@ class ComfyUIImageBackend(EngineBackendBase):
         if response.status_code != 200:
             raise BackendError(f"comfyui GET /view: HTTP {response.status_code} for an output of prompt {prompt_id}")
         return response.content
+
+
+def _embedding_token(name: str, strength: float) -> str:
+    return f"(embedding:{name}:{strength:g})"
 
 
 def _json_bytes(body: object) -> bytes:

@@ -3,14 +3,16 @@
 AUTOMATIC1111's stable-diffusion-webui, Forge and SD.Next serve this API when started with ``--api``. On entering,
 the backend asks the server what it has: ``/sdapi/v1/sd-models`` (checkpoints), ``/sdapi/v1/samplers``,
 ``/sdapi/v1/schedulers`` (web UI 1.9 and later; older servers name Karras variants as samplers),
-``/sdapi/v1/loras``, ``/sdapi/v1/upscalers``, ``/sdapi/v1/face-restorers`` and ``/sdapi/v1/options`` (the loaded
-checkpoint). From that and the configured model map (horde model name -> checkpoint file) it knows the horde
-models it can run (`available_models`) and the horde features it supports (`features`).
+``/sdapi/v1/loras``, ``/sdapi/v1/embeddings``, ``/sdapi/v1/upscalers``, ``/sdapi/v1/face-restorers`` and
+``/sdapi/v1/options`` (the loaded checkpoint). From that and the configured model map (horde model name ->
+checkpoint file) it knows the horde models it can run (`available_models`) and the horde features it supports
+(`features`).
 
 For each job it switches the checkpoint when needed (``POST /sdapi/v1/options`` with ``sd_model_checkpoint``),
 then calls ``/sdapi/v1/txt2img`` or ``/sdapi/v1/img2img``:
 
-* the prompt, with each LoRA as ``<lora:name:weight>`` (the model strength; A1111 has one weight per LoRA);
+* the prompt, with each LoRA as ``<lora:name:weight>`` (the model strength; A1111 has one weight per LoRA) and
+  each textual inversion the server lists (``/sdapi/v1/embeddings``) as ``(name:strength)`` where the job asks;
 * seed, steps, CFG scale, size, sampler and scheduler, tiling, clip skip (``CLIP_stop_at_last_layers``);
 * a batch whose seeds follow each other (the horde's default) is one call of ``batch_size`` images, since the
   web UI seeds image *i* with *seed + i*; other seed sequences are one call per image;
@@ -22,8 +24,8 @@ then calls ``/sdapi/v1/txt2img`` or ``/sdapi/v1/img2img``:
   CodeFormers when it has those face restorers.
 
 Calls are made one at a time (the web UI runs one generation at a time anyway). Not supported (declared so in
-`features`, refused before anything is sent): remix, ControlNet, textual inversions, transparency, named
-workflows and background removal.
+`features`, refused before anything is sent): remix, ControlNet, transparency, named workflows and background
+removal. LoRAs, embeddings and upscalers must already be installed in the web UI: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from horde_sdk.worker.backends._engine_http import (
     hires_first_pass_size,
     normalised_name,
     prepare_sources,
+    prompts_with_embeddings,
     to_webp,
 )
 from horde_sdk.worker.backends.base import BackendError, ImageBackendResult, ImageJobInput
@@ -125,6 +128,7 @@ def build_sdwebui_payload(
     loras: Sequence[tuple[str, float]] = (),
     source_image: bytes | None = None,
     mask: bytes | None = None,
+    prompts: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Build the ``/sdapi/v1/txt2img`` (no `source_image`) or ``/sdapi/v1/img2img`` payload of one call.
 
@@ -137,14 +141,16 @@ def build_sdwebui_payload(
         loras: (name, weight) of each LoRA, added to the prompt as ``<lora:name:weight>``.
         source_image: The img2img source (PNG of the requested size).
         mask: The painting mask (PNG, white = paint).
+        prompts: The prompt and negative prompt (with embeddings injected); the job's by default.
 
     Returns:
         The JSON payload.
     """
-    prompt = parameters.prompt + "".join(f" <lora:{name}:{weight:g}>" for name, weight in loras)
+    prompt, negative = prompts or (parameters.prompt, parameters.negative_prompt or "")
+    prompt += "".join(f" <lora:{name}:{weight:g}>" for name, weight in loras)
     payload: dict[str, Any] = {
         "prompt": prompt,
-        "negative_prompt": parameters.negative_prompt or "",
+        "negative_prompt": negative,
         "seed": seed,
         "steps": parameters.steps,
         "cfg_scale": parameters.cfg_scale,
@@ -198,6 +204,10 @@ def _names(answer: object, key: str = "name") -> list[str]:
     return [str(entry[key]) for entry in answer if isinstance(entry, dict) and entry.get(key)]
 
 
+def _embedding_token(name: str, strength: float) -> str:
+    return f"({name}:{strength:g})"
+
+
 def _upscale_factor(entry: Mapping[str, Any]) -> float:
     scale = entry.get("scale")
     if isinstance(scale, int | float) and scale > 1:
@@ -229,6 +239,7 @@ class SDWebUIImageBackend(EngineBackendBase):
         self._samplers: dict[str, str] = {}
         self._schedulers: dict[str, str] | None = None
         self._loras: dict[str, str] = {}
+        self._embeddings: dict[str, str] = {}
         self._upscalers: dict[str, tuple[str, float]] = {}
         self._face_restorers: dict[str, str] = {}
         self._karras_samplers: set[str] = set()
@@ -271,6 +282,9 @@ class SDWebUIImageBackend(EngineBackendBase):
             self._schedulers = {horde: name for horde, name in SDWEBUI_SCHEDULERS.items() if name in names}
         self._karras_samplers = {name for name in offered if name.endswith(_KARRAS_SUFFIX)}
         self._loras = {normalised_name(name): name for name in _names(await self._optional_list("/sdapi/v1/loras"))}
+        embeddings = await self._connection.json("GET", "/sdapi/v1/embeddings", allow_statuses=(_NOT_FOUND,))
+        loaded = embeddings.get("loaded") if isinstance(embeddings, dict) else None
+        self._embeddings = {normalised_name(str(name)): str(name) for name in loaded or {}}
         listed = await self._optional_list("/sdapi/v1/upscalers") or []
         upscalers = [entry for entry in listed if isinstance(entry, dict)]
         by_name = {normalised_name(str(entry.get("name", ""))): entry for entry in upscalers}
@@ -284,7 +298,7 @@ class SDWebUIImageBackend(EngineBackendBase):
         options = await self._connection.json("GET", "/sdapi/v1/options")
         loaded = options.get("sd_model_checkpoint") if isinstance(options, dict) else None
         self._loaded_checkpoint = loaded if isinstance(loaded, str) else None
-        self._features = self._features_now()
+        self.features = self._features_now()
 
     def _features_now(self) -> ImageGenerationFeatureFlags:
         if self._schedulers is not None:
@@ -301,6 +315,7 @@ class SDWebUIImageBackend(EngineBackendBase):
             ),
             hires_fix=True,
             loras=bool(self._loras),
+            textual_inversion=bool(self._embeddings),
             tiling=True,
             clip_skip=True,
             post_processing=bool(post_processors),
@@ -347,6 +362,7 @@ class SDWebUIImageBackend(EngineBackendBase):
         checkpoint = self._checkpoint_for(job.model)
         sampler, scheduler = self._sampler_and_scheduler(parameters)
         loras = self._lora_names(parameters)
+        prompts = prompts_with_embeddings(self.name, parameters, self._embeddings, _embedding_token)
         sources = await prepare_sources(parameters)
         source, mask = sources if sources is not None else (None, None)
         path = "/sdapi/v1/img2img" if source is not None else "/sdapi/v1/txt2img"
@@ -361,6 +377,7 @@ class SDWebUIImageBackend(EngineBackendBase):
                     sampler_name=sampler,
                     scheduler=scheduler,
                     loras=loras,
+                    prompts=prompts,
                     source_image=source,
                     mask=mask if parameters.source_processing in _PAINTING else None,
                 )

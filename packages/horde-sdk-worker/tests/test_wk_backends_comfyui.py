@@ -17,8 +17,10 @@ from engine_fakes import FakeComfyUI, http_client, image_of, png
 from engine_fakes.jobs import assert_seed_images, image_job
 from PIL import Image
 
+from horde_sdk.deploy_config import ImageWorkerDeployConfig
 from horde_sdk.worker.backends import BackendError, ComfyUIImageBackend, ImageBackend
 from horde_sdk.worker.backends.comfyui import combo_options
+from horde_sdk.worker.dispatch.ai_horde import build_image_pop_request
 
 pytestmark = pytest.mark.anyio
 
@@ -76,6 +78,19 @@ async def test_entering_reads_checkpoints_loras_upscalers_and_declares_the_featu
         features.schedulers
     )
     assert ("GET", "/object_info") in fake.requests
+
+
+async def test_the_pop_asks_only_for_the_features_the_server_runs() -> None:
+    server = FakeComfyUI(loras=(), upscale_models=("unrelated-model.pth",))
+    config = ImageWorkerDeployConfig(
+        dreamer_name="d", allow_lora=True, allow_post_processing=True, allow_painting=True
+    )
+    with server.running():
+        async with backend_on(server) as backend:
+            request = build_image_pop_request(config, backend.available_models, backend_features=backend.features)
+    assert (request.allow_lora, request.allow_post_processing) == (False, False)  # no LoRA, no known upscaler
+    assert (request.allow_img2img, request.allow_painting) == (True, True)
+    assert list(request.models) == ["Dummy SD", "Random SD"]
 
 
 async def test_a_server_without_any_mapped_checkpoint_is_refused_on_entering() -> None:

@@ -49,13 +49,18 @@ Optional stages and their states:
 """
 
 
+DOCS_TEST = "packages/horde-sdk-worker/tests/test_wk_state_machine_docs.py"
+"""The test that checks the generated page (named in each diagram's ``tested:`` marker)."""
+
+
 def _sorted(states: Iterable[GENERATION_PROGRESS]) -> list[GENERATION_PROGRESS]:
     return sorted(states, key=_ORDER.__getitem__)
 
 
 def render_diagram(table: Mapping[GENERATION_PROGRESS, frozenset[GENERATION_PROGRESS]]) -> str:
     """Return a mermaid state diagram of one transition table."""
-    lines = ["```mermaid", "stateDiagram-v2"]
+    # The marker tells tools/docs/code_blocks.py which test keeps the generated block current.
+    lines = [f"<!-- tested: {DOCS_TEST} -->", "```mermaid", "stateDiagram-v2"]
     lines.append(f"    [*] --> {GENERATION_PROGRESS.NOT_STARTED.name}")
     for source in _sorted(table):
         lines.extend(f"    {source.name} --> {target.name}" for target in _sorted(table[source]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -35,3 +36,25 @@ def test_demo_writes_an_image_a_text_and_a_caption(tmp_path: Path, capsys: pytes
     assert log.count("job submitted") == 3
     assert "worker stopped" in log
     assert "submitted=3 faulted=0 lost=0" in log
+    # The worker guide shows these lines: the same events, logger and level, in the same format.
+    assert events(log) == events(guide_log_block())
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "worker" / "getting_started.md"
+
+
+def guide_log_block() -> str:
+    """The log lines of docs/worker/getting_started.md (the block marked as tested by this file)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    marker = "<!-- tested: tests-integration/worker/test_demo.py -->\n```text\n"
+    return text.split(marker, 1)[1].split("```", 1)[0]
+
+
+def events(log: str) -> set[str]:
+    """``LEVEL logger: event`` of each line (timestamps and field values differ from run to run)."""
+    found = set()
+    for line in log.splitlines():
+        match = re.search(r"(DEBUG|INFO|WARNING|ERROR)\s+(\S+): (.+?)  ", line)
+        assert match is not None, line
+        found.add(" ".join(match.groups()))
+    return found

@@ -122,7 +122,8 @@ def read_distributions(root: Path) -> list[Distribution]:
 
 def render(distributions: list[Distribution]) -> str:
     """Return the Markdown page for ``distributions``."""
-    lines = [HEADER, "```mermaid", "graph TD"]
+    # The marker tells tools/docs/code_blocks.py which test keeps the generated block current.
+    lines = [HEADER, "<!-- tested: tests-integration/docs/test_docs_pages.py -->", "```mermaid", "graph TD"]
     lines += [f'  {d.import_name}["{d.name} {d.version}<br>horde_sdk.{d.import_name}"]' for d in distributions]
     for dist in distributions:
         for sibling, specifier in dist.siblings:

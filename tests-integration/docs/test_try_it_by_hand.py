@@ -3,7 +3,8 @@
 The blocks are read from the README (those whose ``tested:`` marker names this file).
 ``hatch run NAME ...`` is run as hatch runs it (less the shell in between), without hatch: a script of
 hatch.toml's default environment becomes its command line, any other name the environment's console script;
-the README's port 7001 becomes a free one. Then Ctrl-C (SIGINT to each process group) stops the worker and the horde cleanly.
+the README's port 7001 becomes a free one. Then Ctrl-C (SIGINT to each process group) stops the worker and
+the horde cleanly.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from horde_sdk.deploy_config import ImageWorkerDeployConfig, load_deploy_config
+from horde_sdk.deploy_config import ImageWorkerDeployConfig, load_deploy_config, parse_deploy_config
 from horde_sdk.worker.backends import (
     BUILTIN_IMAGE_BACKENDS,
     BackendConfigError,
@@ -57,6 +58,15 @@ def test_the_documented_example_configurations_check_and_build_their_backend(
         "stable_diffusion": "v1-5-pruned-emaonly.safetensors",
         "Deliberate": "deliberate_v2.safetensors",
     }
+
+
+def test_the_readme_engine_snippet_is_a_valid_configuration() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [block for block in readme.split("```yaml\n")[1:] if "image_backend: comfyui" in block]
+    config = parse_deploy_config(yaml.safe_load(snippet.split("```")[0]), ImageWorkerDeployConfig, environ={})
+    backend = load_image_backend(config)
+    assert isinstance(backend, ComfyUIImageBackend)
+    assert (backend.url, backend.model_map) == ("http://127.0.0.1:8188", {"Deliberate": "deliberate_v2.safetensors"})
 
 
 def test_the_engines_are_built_in_image_backends() -> None:

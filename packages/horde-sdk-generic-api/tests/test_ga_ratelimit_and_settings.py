@@ -134,6 +134,24 @@ def test_retry_after_parsing():
     assert parse_retry_after({}, now=now) is None
 
 
+def test_a_429_waits_the_later_of_retry_after_and_the_reset():
+    # BEHAVIOUR.md "Rate limits": near the end of a fixed window, Retry-After: 0 while the reset is ahead.
+    now = 1_700_000_000.0
+    assert parse_retry_after({"Retry-After": "0", "X-Ratelimit-Reset": str(now + 4)}, now=now) == pytest.approx(4)
+    assert parse_retry_after({"Retry-After": "9", "X-Ratelimit-Reset": str(now + 4)}, now=now) == 9
+    assert parse_retry_after({"Retry-After": "0", "X-Ratelimit-Reset": str(now - 4)}, now=now) == 0
+    assert parse_retry_after({"Retry-After": "nan", "X-Ratelimit-Reset": "inf"}, now=now) is None
+
+
+def test_the_total_deadline_has_a_default_and_is_validated():
+    assert HordeTimeouts().total == 120.0
+    assert HordeTimeouts.uniform(3, total=9).total == 9
+    with pytest.raises(ValueError, match="total"):
+        HordeTimeouts(total=0)
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        HordeClientSettings(max_response_bytes=0)
+
+
 def test_injected_http_client_is_not_closed_but_owned_one_is(api, client_kwargs):
     injected = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"message": "x"})))
     with GenericHordeAPIManualClient(http_client=injected, **client_kwargs) as client:

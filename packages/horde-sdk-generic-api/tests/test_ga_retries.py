@@ -9,8 +9,16 @@ import httpx
 import pytest
 
 from horde_sdk.generic_api.core import RawResponse, RequestCore, SendAction, SleepAction, TransportFailure
-from horde_sdk.generic_api.exceptions import HordeConnectionError, HordeServerError, HordeTimeoutError
+from horde_sdk.generic_api.exceptions import (
+    HordeConnectionError,
+    HordeRateLimitedError,
+    HordeRequestBuildError,
+    HordeResponseTooLargeError,
+    HordeServerError,
+    HordeTimeoutError,
+)
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClient, GenericHordeAPIManualClient
+from horde_sdk.generic_api.ratelimit import ClientRateLimiter, RateLimitRule
 from horde_sdk.generic_api.settings import HordeClientSettings, RetryPolicy
 
 FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)
@@ -172,3 +180,89 @@ async def test_async_client_obeys_retry_after(server, api, client_kwargs):
         created = await client.submit_request(api.CreateJobRequest(prompt="a"))
     assert created.id_ == "j9"
     assert time.monotonic() - started >= 0.15
+
+
+class SteppingClock:
+    """A monotonic clock that advances only when the flow is told a sleep or a send took time."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_timed_flow(core: RequestCore, request, outcomes, *, timeout, send_cost=0.0):
+    """Like run_flow, with a clock that sleeps and sends advance; return (result, actions)."""
+    clock = SteppingClock()
+    actions = []
+    flow = core.flow(request, timeout=timeout, clock=clock)
+    outcomes = list(outcomes)
+    try:
+        action = next(flow)
+        while True:
+            actions.append(action)
+            if isinstance(action, SleepAction):
+                clock.now += action.seconds
+                action = flow.send(None)
+            else:
+                clock.now += send_cost
+                action = flow.send(outcomes.pop(0))
+    except StopIteration as done:
+        return done.value, actions
+    except Exception as error:
+        return error, actions
+
+
+def test_each_send_gets_the_time_left_and_the_body_cap(core, api):
+    fail = TransportFailure(kind="connection", may_have_reached_server=False, detail="refused")
+    result, actions = run_timed_flow(
+        core, api.HeartbeatRequest(), [fail, json_response(200, {"message": "ok"})], timeout=10.0, send_cost=2.0
+    )
+    assert isinstance(result, api.HeartbeatResponse)
+    sends = [action for action in actions if isinstance(action, SendAction)]
+    sleeps = [action.seconds for action in actions if isinstance(action, SleepAction)]
+    assert sends[0].timeout == 10.0
+    assert sends[1].timeout == pytest.approx(10.0 - 2.0 - sleeps[0])
+    assert {send.max_body_bytes for send in sends} == {core.settings.max_response_bytes}
+
+
+def test_a_retry_after_past_the_deadline_raises_the_timeout_error_without_waiting(core, api):
+    result, actions = run_timed_flow(
+        core, api.HeartbeatRequest(), [json_response(429, {"message": "slow"}, {"Retry-After": "30"})], timeout=5.0
+    )
+    assert isinstance(result, HordeTimeoutError)
+    assert isinstance(result.__cause__, HordeRateLimitedError)
+    assert not any(isinstance(action, SleepAction) for action in actions)
+
+
+def test_retries_stop_when_the_deadline_is_spent(core, api):
+    timeouts = [TransportFailure(kind="timeout", may_have_reached_server=True, detail="read")] * 4
+    result, actions = run_timed_flow(core, api.HeartbeatRequest(), timeouts, timeout=7.0, send_cost=3.0)
+    assert isinstance(result, HordeTimeoutError)
+    assert sum(isinstance(action, SendAction) for action in actions) == 2  # the third try would start too late
+
+
+def test_a_rate_limiter_wait_past_the_deadline_raises_at_once(api):
+    limiter = ClientRateLimiter([RateLimitRule("/v2/status/heartbeat", limit=1, period=60.0)])
+    core = RequestCore(HordeClientSettings(seed=1, rate_limiter=limiter), path_fields=api.FakePathFields)
+    run_timed_flow(core, api.HeartbeatRequest(), [json_response(200, {"message": "ok"})], timeout=5.0)
+    result, actions = run_timed_flow(core, api.HeartbeatRequest(), [], timeout=5.0)
+    assert isinstance(result, HordeTimeoutError)
+    assert "rate limiter" in str(result)
+    assert actions == []
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan"), True, "5"])
+def test_a_bad_call_timeout_is_refused_before_sending(core, api, bad):
+    result, actions = run_timed_flow(core, api.HeartbeatRequest(), [], timeout=bad)
+    assert isinstance(result, HordeRequestBuildError)
+    assert actions == []
+
+
+def test_an_over_cap_body_is_a_typed_error_and_not_retried(core, api):
+    big = TransportFailure(kind="too_large", may_have_reached_server=True, detail="big")
+    result, actions = run_timed_flow(core, api.HeartbeatRequest(), [big], timeout=5.0)
+    assert isinstance(result, HordeResponseTooLargeError)
+    assert result.limit == core.settings.max_response_bytes
+    assert len(actions) == 1

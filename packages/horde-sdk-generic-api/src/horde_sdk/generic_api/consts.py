@@ -23,9 +23,13 @@ from pydantic import ConfigDict
 __all__ = [
     "ANON_API_KEY",
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_POOL_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
     "DEFAULT_WRITE_TIMEOUT",
+    "MAX_IMAGE_SIDE",
     "_ANONYMOUS_MODEL",
     "_OVERLOADED_MODEL",
     "HTTPMethod",
@@ -56,6 +60,31 @@ DEFAULT_WRITE_TIMEOUT = 60.0
 """Seconds to wait while sending the request body (image uploads can be large)."""
 DEFAULT_POOL_TIMEOUT = 10.0
 """Seconds to wait for a free connection from the pool."""
+DEFAULT_TOTAL_TIMEOUT = 120.0
+"""Seconds one call may take in all: connecting, sending, receiving, every retry and every wait.
+
+Two read timeouts' worth: a call whose first try stalls can still be retried once. Before the total
+deadline existed, a server that never answered held a call for 4 tries x 60 s = 243 s.
+"""
+
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""The largest API response body read (32 MiB), decompressed.
+
+The biggest legitimate AI Horde answers are model and worker listings (a few MiB) and image status with
+base64 images when a request asked for ``r2: false``; raise the cap for that case with many large images.
+"""
+
+MAX_IMAGE_SIDE = 3072
+"""The largest width or height in pixels of an image the AI Horde generates (swagger: width/height ≤ 3072)."""
+
+DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+"""The largest result download read (64 MiB).
+
+The AI Horde generates images of at most 3072 x 3072 pixels (:data:`MAX_IMAGE_SIDE`), whose uncompressed
+RGBA size is 36 MiB; results come as lossy WebP, far smaller. Post-processed (upscaled) alchemy results
+can be larger images, still compressed: 64 MiB leaves room for both while a hostile URL cannot make the
+client hold more.
+"""
 
 
 class ModelStrictness(StrEnum):

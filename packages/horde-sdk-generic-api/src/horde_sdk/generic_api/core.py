@@ -6,10 +6,13 @@ Everything a client does except sending bytes and sleeping lives here, once:
   :class:`PreparedRequest` (URL with path values, query, headers under their wire names, JSON body);
 - :meth:`RequestCore.parse` picks the response model by the actual status code, or raises the typed
   exception of a non-2xx answer;
-- :meth:`RequestCore.flow` is a generator that drives one request through rate limiting and retries.
-  It *yields* actions (:class:`SendAction`, :class:`SleepAction`) and receives outcomes
-  (:class:`RawResponse`, :class:`TransportFailure`); a sync client performs the actions with a blocking
-  transport and :func:`time.sleep`, an async client with an async transport and ``anyio.sleep``;
+- :meth:`RequestCore.flow` is a generator that drives one request through rate limiting and retries
+  within the call's total deadline. It *yields* actions (:class:`SendAction`, :class:`SleepAction`) and
+  receives outcomes (:class:`RawResponse`, :class:`TransportFailure`); a sync client performs the
+  actions with a blocking transport and :func:`time.sleep`, an async client with an async transport and
+  ``anyio.sleep``. Every :class:`SendAction` carries the time left (``timeout``) and the body cap
+  (``max_body_bytes``) the transport must enforce; a wait that would end after the deadline is never
+  yielded: the flow raises :class:`~horde_sdk.generic_api.exceptions.HordeTimeoutError` at once;
 - :class:`FollowUpTracker` remembers server-side work a session started and what cancels it.
 """
 
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
-from collections.abc import Generator, Iterable, Mapping
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from http import HTTPMethod, HTTPStatus
@@ -34,6 +39,7 @@ from horde_sdk.generic_api.exceptions import (
     HordeConnectionError,
     HordeRateLimitedError,
     HordeRequestBuildError,
+    HordeResponseTooLargeError,
     HordeResponseValidationError,
     HordeTimeoutError,
     HordeTransportError,
@@ -101,26 +107,42 @@ class RawResponse:
     content: bytes = field(repr=False)
 
 
+TransportFailureKind = Literal["timeout", "connection", "too_large"]
+"""Why no usable answer arrived: see :class:`TransportFailure`."""
+
+
 @dataclass(frozen=True, slots=True)
 class TransportFailure:
     """No usable answer arrived.
 
     Attributes:
-        kind: ``"timeout"`` or ``"connection"``.
+        kind: ``"timeout"`` (a phase timeout or the exchange's deadline passed), ``"connection"`` (the
+            connection failed or was dropped, or the answer was not HTTP), ``"too_large"`` (the body,
+            decompressed, is larger than the cap; reading stopped at cap + 1 bytes).
         may_have_reached_server: Whether the server could have received the request.
         detail: A short description (no URL, no secret).
     """
 
-    kind: Literal["timeout", "connection"]
+    kind: TransportFailureKind
     may_have_reached_server: bool
     detail: str
 
 
 @dataclass(frozen=True, slots=True)
 class SendAction:
-    """Ask the driver to send ``request`` and send back a :class:`RawResponse` or :class:`TransportFailure`."""
+    """Ask the driver to send ``request`` and send back a :class:`RawResponse` or :class:`TransportFailure`.
+
+    Attributes:
+        request: What to send.
+        timeout: Seconds the whole exchange may take, connect to last body byte (> 0). The driver passes
+            it to the transport's ``send(..., timeout=...)``.
+        max_body_bytes: The largest response body (decompressed) to accept; the driver passes it as
+            ``send(..., max_body_bytes=...)``.
+    """
 
     request: PreparedRequest
+    timeout: float
+    max_body_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +308,15 @@ class RequestCore:
                 status_code=status,
                 response_model=response_type.__name__,
             )
-        content = raw.content if raw.content.strip() else b"{}"
+        content = raw.content
+        if not content.strip():
+            raise HordeResponseValidationError(
+                "the body is empty",
+                status_code=status,
+                method=prepared.method,
+                path=prepared.path_template,
+                model_name=response_type.__name__,
+            )
         try:
             if not issubclass(response_type, BaseModel):
                 raise TypeError(f"{response_type.__name__} is not a pydantic model")
@@ -348,64 +378,92 @@ class RequestCore:
         )
 
     # ------------------------------------------------------------------------------------ the flow
-    def flow(self, request: HordeRequest) -> RequestFlow:
-        """Drive one request through rate limiting, sending, parsing and retries.
+    def call_budget(self, timeout: float | None) -> float:
+        """Return the total seconds one call may take: ``timeout``, or the client's ``timeouts.total``.
+
+        Raises:
+            HordeRequestBuildError: ``timeout`` is not a positive finite number (nothing is sent).
+        """
+        if timeout is None:
+            return self.settings.timeouts.total
+        given: object = timeout  # callers may pass anything; check it before anything is sent
+        if isinstance(given, bool) or not isinstance(given, int | float) or not 0 < given < math.inf:
+            raise HordeRequestBuildError(f"timeout must be a positive finite number of seconds, got {timeout!r}")
+        return float(timeout)
+
+    def flow(
+        self,
+        request: HordeRequest,
+        *,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> RequestFlow:
+        """Drive one request through rate limiting, sending, parsing and retries, within a total deadline.
 
         Yields actions for the driver to perform; returns the parsed response or raises the typed error.
+        The call ends at ``clock() + timeout`` (default ``settings.timeouts.total``) or at ``deadline``
+        (a moment on ``clock``, e.g. the end of a job), whichever comes first. Every send gets the time
+        left; a wait (retry backoff, ``Retry-After``, the rate limiter) that would end after the deadline
+        is not yielded: :class:`HordeTimeoutError` is raised at once, chained to the answer that asked
+        for the wait.
+
+        Args:
+            request: The request.
+            timeout: Seconds the whole call may take (default: the client's ``timeouts.total``).
+            deadline: An absolute end on ``clock``; the earlier of both ends the call.
+            clock: The monotonic clock the deadline is measured on (injectable for tests).
+
+        Raises:
+            HordeRequestBuildError: the request or ``timeout`` is invalid (nothing is sent).
         """
         prepared = self.build(request)
-        policy = self.settings.retry
+        ends_at = clock() + self.call_budget(timeout)
+        if deadline is not None:
+            ends_at = min(ends_at, deadline)
         limiter = self.settings.rate_limiter
+        max_body_bytes = self.settings.max_response_bytes
         concrete_path = prepared.url
         debug = self._stdlib_log.isEnabledFor(logging.DEBUG)
         attempt = 1
+        last_error: HordeAPIError | HordeTransportError | None = None
+        reached = False
         while True:
             if limiter is not None:
                 wait = limiter.reserve(prepared.method, prepared.path_template, concrete_path)
                 if wait > 0:
+                    self._check_wait(
+                        prepared, "the client rate limiter", wait, ends_at - clock(), cause=last_error, reached=reached
+                    )
                     if debug:
                         self._log.debug("rate limiter delays request", path=prepared.path_template, wait=wait)
                     yield SleepAction(wait)
+            remaining = ends_at - clock()
+            if remaining <= 0:
+                raise self._deadline_error(prepared, "no time left to send", last_error, reached)
             if debug:
                 self._log.debug(
                     "sending request", method=prepared.method, path=prepared.path_template, attempt=attempt
                 )
-            outcome = yield SendAction(prepared)
-            delay: float | None
-            error: HordeAPIError | HordeTransportError
-            if isinstance(outcome, RawResponse):
-                if 200 <= outcome.status_code < 300:
-                    if debug:
-                        self._log.debug(
-                            "response received",
-                            method=prepared.method,
-                            path=prepared.path_template,
-                            status_code=outcome.status_code,
-                        )
-                    return self.parse(request, prepared, outcome)
-                error = self.error_from_response(prepared, outcome)
-                delay = policy.delay_after_status(
-                    attempt=attempt,
-                    status_code=outcome.status_code,
-                    idempotent=prepared.idempotent,
-                    headers=outcome.headers,
-                    rng=self._rng,
-                )
-            elif isinstance(outcome, TransportFailure):
-                error = self.error_from_failure(prepared, outcome)
-                delay = policy.delay_after_transport_failure(
-                    attempt=attempt,
-                    idempotent=prepared.idempotent,
-                    may_have_reached_server=outcome.may_have_reached_server,
-                    rng=self._rng,
-                )
-            else:  # pragma: no cover - a driver bug
-                raise TypeError(f"request flow expected a RawResponse or TransportFailure, got {outcome!r}")
+            outcome = yield SendAction(prepared, remaining, max_body_bytes)
+            if isinstance(outcome, RawResponse) and 200 <= outcome.status_code < 300:
+                if debug:
+                    self._log.debug(
+                        "response received",
+                        method=prepared.method,
+                        path=prepared.path_template,
+                        status_code=outcome.status_code,
+                    )
+                return self.parse(request, prepared, outcome)
+            error, delay, reached_now = self._assess_failure(prepared, outcome, attempt)
+            reached = reached or reached_now
             if delay is None:
                 self._log.debug(
                     "request failed", method=prepared.method, path=prepared.path_template, error=str(error)
                 )
                 raise error
+            last_error = error
+            self._check_wait(prepared, "the retry", delay, ends_at - clock(), cause=error, reached=reached)
             self._log.info(
                 "retrying request",
                 method=prepared.method,
@@ -416,6 +474,75 @@ class RequestCore:
             )
             yield SleepAction(delay)
             attempt += 1
+
+    def _assess_failure(
+        self, prepared: PreparedRequest, outcome: Outcome, attempt: int
+    ) -> tuple[HordeAPIError | HordeTransportError, float | None, bool]:
+        """Judge a failed try.
+
+        Returns:
+            The error, the wait before the next try (None: give up), and whether the server may have acted.
+        """
+        if isinstance(outcome, RawResponse):
+            # A 429 or 503 is a refusal before acting; any other answer may follow a server action.
+            refused = outcome.status_code in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE)
+            delay = self.settings.retry.delay_after_status(
+                attempt=attempt,
+                status_code=outcome.status_code,
+                idempotent=prepared.idempotent,
+                headers=outcome.headers,
+                rng=self._rng,
+            )
+            return self.error_from_response(prepared, outcome), delay, not refused
+        if isinstance(outcome, TransportFailure):
+            if outcome.kind == "too_large":
+                raise HordeResponseTooLargeError(
+                    limit=self.settings.max_response_bytes, method=prepared.method, path=prepared.path_template
+                )
+            delay = self.settings.retry.delay_after_transport_failure(
+                attempt=attempt,
+                idempotent=prepared.idempotent,
+                may_have_reached_server=outcome.may_have_reached_server,
+                rng=self._rng,
+            )
+            return self.error_from_failure(prepared, outcome), delay, outcome.may_have_reached_server
+        raise TypeError(f"request flow expected a RawResponse or TransportFailure, got {outcome!r}")  # a driver bug
+
+    def _check_wait(
+        self,
+        prepared: PreparedRequest,
+        what: str,
+        wait: float,
+        remaining: float,
+        *,
+        cause: HordeAPIError | HordeTransportError | None,
+        reached: bool,
+    ) -> None:
+        """Raise the deadline error when a wait of ``wait`` seconds would not leave time to send."""
+        if wait >= remaining:
+            raise self._deadline_error(
+                prepared,
+                f"{what} would wait {wait:.3g} s with {max(0.0, remaining):.3g} s left",
+                cause,
+                reached,
+            )
+
+    def _deadline_error(
+        self,
+        prepared: PreparedRequest,
+        detail: str,
+        cause: HordeAPIError | HordeTransportError | None,
+        reached: bool,
+    ) -> HordeTimeoutError:
+        error = HordeTimeoutError(
+            f"the call's deadline passed: {detail}",
+            method=prepared.method,
+            path=prepared.path_template,
+            may_have_reached_server=reached,
+        )
+        error.__cause__ = cause
+        self._log.debug("request deadline passed", method=prepared.method, path=prepared.path_template, detail=detail)
+        return error
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,11 @@ Everything derives from :class:`HordeError`:
   and :class:`HordeServerError` (5xx).
 - :class:`HordeTransportError`: no usable answer: :class:`HordeTimeoutError`,
   :class:`HordeConnectionError`. ``may_have_reached_server`` tells whether the server could have acted.
-- :class:`HordeResponseValidationError`: a 2xx answer that does not match its model.
+  A call that runs out of its total deadline (including a retry or rate-limit wait that would end after
+  it) raises :class:`HordeTimeoutError`.
+- :class:`HordeResponseTooLargeError`: a body larger than the client's cap; reading stopped at the cap.
+- :class:`HordeResponseValidationError`: a 2xx answer that does not match its model (an empty body
+  included where the model expects content).
 - :class:`HordeUnexpectedResponseTypeError`: a valid answer of another type than the caller expected.
 - :class:`HordeCleanupError`: a session could not cancel all the work it started.
 
@@ -34,6 +38,7 @@ __all__ = [
     "HordeNotFoundError",
     "HordeRateLimitedError",
     "HordeRequestBuildError",
+    "HordeResponseTooLargeError",
     "HordeResponseValidationError",
     "HordeServerError",
     "HordeTimeoutError",
@@ -226,11 +231,39 @@ def _rebuild_transport_error(
 
 
 class HordeTimeoutError(HordeTransportError):
-    """The request timed out (connecting, waiting for a free connection, sending, or reading)."""
+    """The call ran out of time.
+
+    A phase timed out, the call's total deadline passed, or a retry or rate-limit wait would have ended
+    after that deadline (then the error is raised at once and its ``__cause__`` is the answer that asked
+    for the wait, e.g. a :class:`HordeRateLimitedError`).
+    """
 
 
 class HordeConnectionError(HordeTransportError):
     """The connection failed or was dropped."""
+
+
+class HordeResponseTooLargeError(HordeError):
+    """A response body is larger than the client accepts; reading stopped at the cap.
+
+    Attributes:
+        limit: The cap in bytes (``HordeClientSettings.max_response_bytes`` or ``max_download_bytes``).
+        method: The HTTP method of the request.
+        path: The endpoint's path template (for a download: ``"(download)"``; a presigned URL is a secret).
+    """
+
+    def __init__(self, *, limit: int, method: str, path: str) -> None:
+        self.limit = limit
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path}: the response body is larger than the {limit} bytes accepted")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_too_large, (self.limit, self.method, self.path))
+
+
+def _rebuild_too_large(limit: int, method: str, path: str) -> HordeResponseTooLargeError:
+    return HordeResponseTooLargeError(limit=limit, method=method, path=path)
 
 
 class HordeResponseValidationError(HordeError):

@@ -65,7 +65,7 @@ DEFAULT_CLEANUP_TIMEOUT = 30.0
 def drive_sync(
     flow: RequestFlow, transport: SyncTransport, sleep: Callable[[float], None] = time.sleep
 ) -> HordeResponse:
-    """Run a request flow with a blocking transport."""
+    """Run a request flow with a blocking transport: send and sleep as the flow says, nothing else."""
     try:
         action = next(flow)
         while True:
@@ -73,7 +73,9 @@ def drive_sync(
                 sleep(action.seconds)
                 action = flow.send(None)
             else:
-                action = flow.send(transport.send(action.request))
+                action = flow.send(
+                    transport.send(action.request, timeout=action.timeout, max_body_bytes=action.max_body_bytes)
+                )
     except StopIteration as finished:
         response: HordeResponse = finished.value
         return response
@@ -82,7 +84,7 @@ def drive_sync(
 
 
 async def drive_async(flow: RequestFlow, transport: AsyncTransport) -> HordeResponse:
-    """Run a request flow with an async transport."""
+    """Run a request flow with an async transport: send and sleep as the flow says, nothing else."""
     try:
         action = next(flow)
         while True:
@@ -90,7 +92,9 @@ async def drive_async(flow: RequestFlow, transport: AsyncTransport) -> HordeResp
                 await anyio.sleep(action.seconds)
                 action = flow.send(None)
             else:
-                action = flow.send(await transport.send(action.request))
+                action = flow.send(
+                    await transport.send(action.request, timeout=action.timeout, max_body_bytes=action.max_body_bytes)
+                )
     except StopIteration as finished:
         response: HordeResponse = finished.value
         return response
@@ -150,7 +154,11 @@ class _ClientCore(Generic[_HTTPClientT, _TransportT]):
             accept_types=accept_types,
         )
         self._log = get_logger(type(self).__module__, secrets=[merged.api_key] if merged.api_key else [])
-        self._transport: _TransportT = self._transport_type(merged.timeouts, http_client)  # type: ignore[arg-type]
+        self._transport: _TransportT = self._transport_type(
+            merged.timeouts,
+            http_client,  # type: ignore[arg-type]  # mypy cannot pair the two TypeVars
+            max_body_bytes=merged.max_response_bytes,
+        )
 
     @property
     def transport(self) -> _TransportT:
@@ -183,7 +191,8 @@ class GenericHordeAPIManualClient(_ClientCore[SyncHTTPClient, SyncTransport]):
         base_url: API root, e.g. ``https://aihorde.net/api``.
         api_key: Sent as ``apikey`` unless a request carries its own. Never logged or shown.
         client_agent: ``name:version:contact`` of your program.
-        timeouts: Per-phase timeouts (default: :class:`HordeTimeouts`; never "no timeout").
+        timeouts: Per-phase timeouts and the total deadline of one call (default: :class:`HordeTimeouts`:
+            120 s per call, retries and waits included; never "no timeout").
         retry: Retry policy (default: :class:`RetryPolicy`).
         rate_limiter: Optional client-side rate limiter.
         http_client: An ``httpx.Client`` to use instead of creating one; this client does not close it.
@@ -196,25 +205,37 @@ class GenericHordeAPIManualClient(_ClientCore[SyncHTTPClient, SyncTransport]):
     _transport_type = SyncTransport
 
     @overload
-    def submit_request(self, request: HordeRequest) -> HordeResponse: ...
+    def submit_request(self, request: HordeRequest, *, timeout: float | None = None) -> HordeResponse: ...
     @overload
-    def submit_request(self, request: HordeRequest, expected_response_type: type[_R]) -> _R: ...
+    def submit_request(
+        self, request: HordeRequest, expected_response_type: type[_R], *, timeout: float | None = None
+    ) -> _R: ...
 
-    def submit_request(self, request: HordeRequest, expected_response_type: type[_R] | None = None) -> HordeResponse:
+    def submit_request(
+        self,
+        request: HordeRequest,
+        expected_response_type: type[_R] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> HordeResponse:
         """Send ``request`` and return its response model.
 
         Args:
             request: The request.
             expected_response_type: When given, the response must be of this type.
+            timeout: Seconds the whole call may take, retries and waits included (default: the client's
+                ``timeouts.total``).
 
         Raises:
-            HordeRequestBuildError: the request cannot be sent as it is.
+            HordeRequestBuildError: the request (or ``timeout``) cannot be used as it is; nothing was sent.
             HordeAPIError: the server answered with an error status (after retries).
+            HordeTimeoutError: the call's deadline passed, or a wait the server asked for would pass it.
             HordeTransportError: no usable answer (after retries).
+            HordeResponseTooLargeError: the body is larger than ``max_response_bytes``.
             HordeResponseValidationError: the answer does not match its model.
             HordeUnexpectedResponseTypeError: the answer is not an ``expected_response_type``.
         """
-        response = drive_sync(self._core.flow(request), self._transport)
+        response = drive_sync(self._core.flow(request, timeout=timeout), self._transport)
         self._observe(request, response)
         return _check_type(response, expected_response_type)
 
@@ -241,15 +262,30 @@ class GenericAsyncHordeAPIManualClient(_ClientCore[AsyncHTTPClient, AsyncTranspo
     _transport_type = AsyncTransport
 
     @overload
-    async def submit_request(self, request: HordeRequest) -> HordeResponse: ...
+    async def submit_request(
+        self,
+        request: HordeRequest,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the core needs the deadline to plan retries and waits
+    ) -> HordeResponse: ...
     @overload
-    async def submit_request(self, request: HordeRequest, expected_response_type: type[_R]) -> _R: ...
+    async def submit_request(
+        self,
+        request: HordeRequest,
+        expected_response_type: type[_R],
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - see above
+    ) -> _R: ...
 
     async def submit_request(
-        self, request: HordeRequest, expected_response_type: type[_R] | None = None
+        self,
+        request: HordeRequest,
+        expected_response_type: type[_R] | None = None,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - see above
     ) -> HordeResponse:
-        """Send ``request`` and return its response model (see the sync client for the exceptions)."""
-        response = await drive_async(self._core.flow(request), self._transport)
+        """Send ``request`` and return its response model (see the sync client for ``timeout`` and errors)."""
+        response = await drive_async(self._core.flow(request, timeout=timeout), self._transport)
         self._observe(request, response)
         return _check_type(response, expected_response_type)
 

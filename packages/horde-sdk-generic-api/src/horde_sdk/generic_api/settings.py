@@ -1,4 +1,4 @@
-"""Per-client settings: base URL, API key, client agent, timeouts, retries and rate limiting.
+"""Per-client settings: base URL, API key, client agent, timeouts, size caps, retries and rate limiting.
 
 Settings are given to a client once, at construction; nothing is read from module globals or the
 environment at import. :class:`RetryPolicy` holds the retry *decisions* (pure functions of the outcome),
@@ -17,8 +17,11 @@ from http import HTTPStatus
 
 from horde_sdk.generic_api.consts import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_POOL_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
     DEFAULT_WRITE_TIMEOUT,
 )
 from horde_sdk.generic_api.ratelimit import ClientRateLimiter
@@ -28,71 +31,100 @@ __all__ = ["HordeClientSettings", "HordeTimeouts", "RetryPolicy", "parse_retry_a
 
 @dataclass(frozen=True, slots=True)
 class HordeTimeouts:
-    """Timeouts in seconds for each phase of a request. There is no "no timeout" value.
+    """Timeouts in seconds: one for each phase of a request, and one for the whole call.
+
+    There is no "no timeout" value. The phase timeouts bound one wait each (httpx semantics: ``read`` is
+    the longest pause between two received chunks, so a server that drips bytes never trips it);
+    ``total`` bounds everything a call does (connecting, sending, receiving, every retry and every wait),
+    so it is what a caller can rely on.
 
     Attributes:
         connect: Establishing the connection.
-        read: Waiting for response bytes after sending.
+        read: Waiting for the next response bytes.
         write: Sending the request.
         pool: Waiting for a free pooled connection.
+        total: The whole call, retries and waits included (default 120 s: two default read timeouts, so a
+            call whose first try stalls can be retried once). Raise it with ``read`` for slow servers.
     """
 
     connect: float = DEFAULT_CONNECT_TIMEOUT
     read: float = DEFAULT_READ_TIMEOUT
     write: float = DEFAULT_WRITE_TIMEOUT
     pool: float = DEFAULT_POOL_TIMEOUT
+    total: float = DEFAULT_TOTAL_TIMEOUT
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read", "write", "pool"):
+        for name in ("connect", "read", "write", "pool", "total"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not (0 < value < math.inf):
                 raise ValueError(f"timeout {name!r} must be a positive finite number of seconds, got {value!r}")
 
     @classmethod
-    def uniform(cls, seconds: float) -> HordeTimeouts:
-        """Return timeouts with the same limit for every phase."""
-        return cls(connect=seconds, read=seconds, write=seconds, pool=seconds)
+    def uniform(cls, seconds: float, *, total: float = DEFAULT_TOTAL_TIMEOUT) -> HordeTimeouts:
+        """Return timeouts with the same limit for every phase and the given ``total``."""
+        return cls(connect=seconds, read=seconds, write=seconds, pool=seconds, total=total)
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Return the seconds a 429/503 answer asks to wait, from ``Retry-After`` or ``X-Ratelimit-Reset``.
+    """Return the seconds a 429/503 answer asks to wait: the later of ``Retry-After`` and ``X-Ratelimit-Reset``.
 
     ``Retry-After`` may be seconds or an HTTP date. ``X-Ratelimit-Reset`` may be seconds to wait or an
-    epoch timestamp (values above 10⁹ are read as timestamps). ``now`` is the wall-clock time to
-    compare dates with (default: :func:`time.time`). Header names are matched case-insensitively.
+    epoch timestamp (values above 10⁹ are read as timestamps). The AI Horde counts in fixed windows: near
+    the end of one a 429 says ``Retry-After: 0`` while ``X-Ratelimit-Reset`` is still ahead, and only the
+    reset is right, so the later of the two wins. ``now`` is the wall-clock time to compare dates with
+    (default: :func:`time.time`). Header names are matched case-insensitively; an unreadable value is
+    ignored. None when neither header gives a wait.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     wall_now = time.time() if now is None else now
-    retry_after = lowered.get("retry-after")
-    if retry_after is not None:
-        retry_after = retry_after.strip()
+    waits = [
+        wait
+        for wait in (
+            _retry_after_seconds(lowered.get("retry-after"), wall_now),
+            _reset_seconds(lowered.get("x-ratelimit-reset"), wall_now),
+        )
+        if wait is not None
+    ]
+    return max(waits) if waits else None
+
+
+def _retry_after_seconds(value: str | None, wall_now: float) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
         try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            try:
-                moment = email.utils.parsedate_to_datetime(retry_after)
-            except (TypeError, ValueError):
-                moment = None
-            if moment is not None:
-                return max(0.0, moment.timestamp() - wall_now)
-    reset = lowered.get("x-ratelimit-reset")
-    if reset is not None:
-        try:
-            value = float(reset.strip())
-        except ValueError:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
             return None
-        if value > 1e9:
-            return max(0.0, value - wall_now)
-        return max(0.0, value)
-    return None
+        return max(0.0, moment.timestamp() - wall_now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _reset_seconds(value: str | None, wall_now: float) -> float | None:
+    if value is None:
+        return None
+    try:
+        reset = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(reset):
+        return None
+    if reset > 1e9:
+        return max(0.0, reset - wall_now)
+    return max(0.0, reset)
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """When and how long to wait before trying a request again.
 
-    - 429 is always retried (the server did not act), waiting what ``Retry-After`` /
-      ``X-Ratelimit-Reset`` say, unless that is longer than ``max_retry_after``.
+    - 429 is always retried (the server did not act), waiting the later of what ``Retry-After`` and
+      ``X-Ratelimit-Reset`` say (:func:`parse_retry_after`), unless that is longer than
+      ``max_retry_after``. The request core never waits past the call's deadline: a wait that would
+      end after it fails the call at once with :class:`~horde_sdk.generic_api.exceptions.HordeTimeoutError`.
     - 502, 503 and 504 are retried for idempotent requests; for others only the statuses in
       ``retry_statuses_non_idempotent`` (503 by default: the server refused before acting). A 502 or 504
       on a POST may hide a job that was created, so it is never retried blindly.
@@ -179,7 +211,10 @@ class HordeClientSettings:
         base_url: The API root (``https://aihorde.net/api``); None uses each request's default.
         api_key: Sent as the ``apikey`` header when a request does not carry its own. Never shown.
         client_agent: ``name:version:contact``, sent as ``Client-Agent``.
-        timeouts: Per-phase timeouts.
+        timeouts: Per-phase timeouts and the total deadline of one call (``timeouts.total``).
+        max_response_bytes: The largest API response body read; a larger one fails the call with
+            :class:`~horde_sdk.generic_api.exceptions.HordeResponseTooLargeError` without being held in memory.
+        max_download_bytes: The largest download (a result image from a presigned URL) read.
         retry: The retry policy.
         rate_limiter: An optional client-side limiter that delays requests to stay under server limits.
         seed: Seed of the jitter random generator (None: unpredictable), for reproducible tests.
@@ -189,6 +224,8 @@ class HordeClientSettings:
     api_key: str | None = field(default=None, repr=False)
     client_agent: str = "horde-sdk:0.1.0:unknown"
     timeouts: HordeTimeouts = field(default_factory=HordeTimeouts)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rate_limiter: ClientRateLimiter | None = None
     seed: int | None = None
@@ -200,3 +237,7 @@ class HordeClientSettings:
             raise ValueError("api_key must be a non-empty single-line string")
         if not self.client_agent or any(c in self.client_agent for c in "\r\n"):
             raise ValueError("client_agent must be a non-empty single-line string")
+        for name in ("max_response_bytes", "max_download_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")

@@ -1,34 +1,90 @@
-"""The HTTP transport: the only module of horde_sdk that imports httpx.
+"""The HTTP transport: the only module of horde_sdk that imports an HTTP library (httpx, httpcore).
 
-A transport sends a :class:`~horde_sdk.generic_api.core.PreparedRequest` and returns what came back
-as a :class:`~horde_sdk.generic_api.core.RawResponse`, or a
-:class:`~horde_sdk.generic_api.core.TransportFailure` that says whether the request may have reached
-the server. It never raises for network trouble, so the request core decides what happens next. To
-use another HTTP library, replace this module.
+The contract every transport (sync or async) implements
+-------------------------------------------------------
+The request core (:mod:`horde_sdk.generic_api.core`) decides everything; a transport only moves bytes.
+A transport class is built as ``Transport(timeouts, http_client=None, *, max_body_bytes=...)`` and has:
+
+``send(prepared, *, timeout=None, max_body_bytes=None) -> RawResponse | TransportFailure``
+    Send one :class:`~horde_sdk.generic_api.core.PreparedRequest` (method, URL, query ``params``,
+    ``headers``, JSON body). The drivers pass ``timeout`` and ``max_body_bytes`` from the
+    :class:`~horde_sdk.generic_api.core.SendAction`.
+``send_raw(method, url, *, content=None, headers=None, timeout=None, max_body_bytes=None)``
+    Send a plain request (a presigned upload or download URL, a backend's URL): no API header is added.
+``close()`` (sync) / ``aclose()`` (async)
+    Release the connections, only those of an HTTP client the transport created.
+
+Both sending methods must:
+
+- **Never raise for network trouble.** Return a :class:`~horde_sdk.generic_api.core.TransportFailure`
+  whose ``kind`` is ``"timeout"``, ``"connection"`` or ``"too_large"`` and whose
+  ``may_have_reached_server`` is False only when no byte of the request can have left.
+- **Finish within ``timeout`` seconds** (default ``timeouts.total``), counted from the call: connecting,
+  sending, the response headers and the whole body together, even against a server that sends one byte
+  at a time (per-phase timeouts alone do not bound that). Past it: ``TransportFailure(kind="timeout")``.
+  The phase timeouts of :class:`~horde_sdk.generic_api.settings.HordeTimeouts` still apply inside.
+- **Read at most ``max_body_bytes`` + 1 bytes** of the decompressed body (default: the transport's
+  ``max_body_bytes``), streaming; a declared ``Content-Length`` above the cap fails before reading.
+  Over the cap: ``TransportFailure(kind="too_large")``. A body is never held whole beyond the cap.
+- **Keep secrets on their origin.** Redirects are followed only when the HTTP client is configured to
+  follow them (an injected ``httpx.Client(follow_redirects=True)``; the clients created here do not),
+  at most :data:`MAX_REDIRECTS` hops, and a hop to another origin (scheme, host, port; an
+  ``http`` → ``https`` upgrade of the same host counts as the same origin) goes without the
+  ``apikey``, ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` headers, whatever set them.
+- Put no URL query string, header value or key in a failure's ``detail`` or in logs.
+
+How this module meets the deadline: the async transport runs the exchange inside ``anyio.fail_after``.
+The sync transport cannot cancel a blocking read, so it clamps every socket operation to the time left:
+it wraps the connection pool's network backend (httpcore's ``NetworkBackend`` interface) so each
+connect, read and write waits at most until the deadline held in a context variable for the current
+call. That covers the clients created here and injected ``httpx.Client`` objects using httpx's default
+transport (their pool is wrapped in place; the wrapper does nothing outside this module's calls). For
+any other injected transport the deadline is checked between body chunks and every phase timeout is
+clamped to the time left when the exchange starts.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import math
+import ssl
+import time
+import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+import anyio
+import httpcore
 import httpx
 
+from horde_sdk.generic_api.consts import DEFAULT_MAX_RESPONSE_BYTES
 from horde_sdk.generic_api.core import PreparedRequest, RawResponse, TransportFailure
 from horde_sdk.generic_api.log import redact_text
 from horde_sdk.generic_api.settings import HordeTimeouts
 
-__all__ = ["AsyncHTTPClient", "AsyncTransport", "SyncHTTPClient", "SyncTransport"]
+__all__ = ["MAX_REDIRECTS", "SECRET_HEADERS", "AsyncHTTPClient", "AsyncTransport", "SyncHTTPClient", "SyncTransport"]
 
 SyncHTTPClient: TypeAlias = httpx.Client
 """The blocking HTTP client a caller may inject (``httpx.Client``)."""
 AsyncHTTPClient: TypeAlias = httpx.AsyncClient
 """The async HTTP client a caller may inject (``httpx.AsyncClient``)."""
 
+MAX_REDIRECTS = 5
+"""The most redirect hops followed (only when the HTTP client is set to follow redirects)."""
+
+SECRET_HEADERS = frozenset({"apikey", "authorization", "proxy-authorization", "cookie"})
+"""Headers (lower case) never sent to an origin other than the one a request was made for."""
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
 # Failures that certainly happened before any byte of the request reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 _TIMEOUTS = (httpx.TimeoutException,)
+
+# The end (time.monotonic()) of the sync exchange running in this thread/context, read by the pool wrapper.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("horde_sdk_transport_deadline", default=None)
 
 
 class _RedactHTTPXURLQueries(logging.Filter):
@@ -57,8 +113,123 @@ def _protect_httpx_log() -> None:
         httpx_logger.addFilter(_HTTPX_REDACTION)
 
 
-def _httpx_timeout(timeouts: HordeTimeouts) -> httpx.Timeout:
-    return httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool)
+# ------------------------------------------------------------------------------- the sync deadline
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """Clamp one socket wait to the current exchange's deadline; raise ``error`` when it has passed."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("the exchange's deadline passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every wait ends at the current exchange's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:  # noqa: ANN401 - whatever the wrapped stream says
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """A network backend whose connections wait at most until the current exchange's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(path, _time_left(timeout, httpcore.ConnectTimeout), socket_options)
+        return _DeadlineStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _guard_pool(transport: object) -> None:
+    """Wrap the network backend of an httpx default transport's pool (idempotent; unknown ones untouched)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _DeadlineBackend):
+        pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]  # checked just above
+
+
+def _guard_client(client: httpx.Client) -> None:
+    """Make the sync client's connections honour the exchange deadline (see the module docstring)."""
+    _guard_pool(getattr(client, "_transport", None))
+    for mounted in getattr(client, "_mounts", {}).values():
+        _guard_pool(mounted)
+
+
+# ------------------------------------------------------------------------------- shared pieces
+class _TooLargeError(Exception):
+    """The body passed the cap (internal)."""
+
+
+class _DeadlineError(Exception):
+    """The exchange's deadline passed between chunks (internal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """What one exchange may spend."""
+
+    ends_at: float
+    max_body_bytes: int
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def check_time(self) -> None:
+        if self.remaining() <= 0:
+            raise _DeadlineError
+
+
+def _httpx_timeout(timeouts: HordeTimeouts, remaining: float | None = None) -> httpx.Timeout:
+    cap = math.inf if remaining is None else max(remaining, 0.001)
+    return httpx.Timeout(
+        connect=min(timeouts.connect, cap),
+        read=min(timeouts.read, cap),
+        write=min(timeouts.write, cap),
+        pool=min(timeouts.pool, cap),
+    )
 
 
 def _failure(error: httpx.HTTPError) -> TransportFailure:
@@ -67,51 +238,192 @@ def _failure(error: httpx.HTTPError) -> TransportFailure:
     return TransportFailure(kind=kind, may_have_reached_server=not isinstance(error, _NOT_SENT), detail=detail)
 
 
-def _request_kwargs(prepared: PreparedRequest, timeout: httpx.Timeout) -> dict[str, Any]:
+def _deadline_failure(started: float) -> TransportFailure:
+    spent = time.monotonic() - started
+    return TransportFailure(
+        kind="timeout", may_have_reached_server=True, detail=f"the exchange's deadline passed after {spent:.3g} s"
+    )
+
+
+def _too_large_failure(limits: _Limits) -> TransportFailure:
+    return TransportFailure(
+        kind="too_large",
+        may_have_reached_server=True,
+        detail=f"the response body is larger than the {limits.max_body_bytes} bytes accepted",
+    )
+
+
+def _check_declared_length(response: httpx.Response, limits: _Limits) -> None:
+    """Fail before reading when an unencoded body declares a length above the cap."""
+    declared = response.headers.get("content-length")
+    if declared is None or response.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return
+    try:
+        length = int(declared)
+    except ValueError:
+        return
+    if length > limits.max_body_bytes:
+        raise _TooLargeError
+
+
+def _same_origin(old: httpx.URL, new: httpx.URL) -> bool:
+    if old.host != new.host:
+        return False
+    if old.scheme == new.scheme:
+        return old.port == new.port
+    # http -> https on the default ports of the same host (what browsers and httpx also allow).
+    return old.scheme == "http" and new.scheme == "https" and old.port in (None, 80) and new.port in (None, 443)
+
+
+def _next_hop(
+    client: httpx.Client | httpx.AsyncClient, request: httpx.Request, response: httpx.Response
+) -> httpx.Request:
+    """Build the request that follows a redirect answer, without secrets when it leaves the origin."""
+    location = response.headers["location"]
+    url = request.url.join(location)
+    if url.scheme not in ("http", "https"):
+        raise httpx.UnsupportedProtocol(f"redirect to an unsupported scheme {url.scheme!r}")
+    method = request.method
+    status = response.status_code
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        method = "GET"
+    keep_body = method == request.method
+    headers = httpx.Headers(request.headers)
+    headers.pop("host", None)
+    if not keep_body:
+        for name in ("content-length", "content-type", "transfer-encoding"):
+            headers.pop(name, None)
+    content = request.content if keep_body else None
+    hop = client.build_request(method, url, headers=headers, content=content, extensions=request.extensions)
+    if not _same_origin(request.url, url):
+        for name in SECRET_HEADERS:
+            hop.headers.pop(name, None)
+    return hop
+
+
+def _is_redirect(client: httpx.Client | httpx.AsyncClient, response: httpx.Response) -> bool:
+    return client.follow_redirects and response.status_code in _REDIRECT_STATUSES and "location" in response.headers
+
+
+def _request_kwargs(prepared: PreparedRequest) -> dict[str, Any]:
     return {
         "method": prepared.method,
         "url": prepared.url,
         "params": prepared.params or None,
         "headers": prepared.headers,
         "json": prepared.json_body,
-        "timeout": timeout,
     }
 
 
-def _raw_kwargs(
-    method: str, url: str, content: bytes | None, headers: Mapping[str, str] | None, timeout: httpx.Timeout
-) -> dict[str, Any]:
-    return {"method": method, "url": url, "content": content, "headers": dict(headers or {}), "timeout": timeout}
+def _raw_kwargs(method: str, url: str, content: bytes | None, headers: Mapping[str, str] | None) -> dict[str, Any]:
+    return {"method": method, "url": url, "content": content, "headers": dict(headers or {})}
 
 
-def _raw(response: httpx.Response) -> RawResponse:
-    return RawResponse(status_code=response.status_code, headers=response.headers, content=response.content)
+# ------------------------------------------------------------------------------- the transports
+class _TransportBase:
+    """Timeouts and caps shared by both transports."""
 
-
-class SyncTransport:
-    """Sends requests with a blocking ``httpx.Client`` (created and owned here unless injected)."""
-
-    def __init__(self, timeouts: HordeTimeouts, http_client: SyncHTTPClient | None = None) -> None:
+    def __init__(self, timeouts: HordeTimeouts, max_body_bytes: int) -> None:
+        given: object = max_body_bytes
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise ValueError(f"max_body_bytes must be a positive number of bytes, got {max_body_bytes!r}")
         _protect_httpx_log()
-        self._timeout = _httpx_timeout(timeouts)
-        self._owned = http_client is None
-        self._client = http_client if http_client is not None else httpx.Client(timeout=self._timeout)
+        self._timeouts = timeouts
+        self._max_body_bytes = max_body_bytes
 
-    def send(self, prepared: PreparedRequest) -> RawResponse | TransportFailure:
-        """Send one prepared API request."""
-        try:
-            return _raw(self._client.request(**_request_kwargs(prepared, self._timeout)))
-        except httpx.HTTPError as error:
-            return _failure(error)
+    @property
+    def timeouts(self) -> HordeTimeouts:
+        """The phase timeouts and the default total deadline of one exchange."""
+        return self._timeouts
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The default body cap of one exchange."""
+        return self._max_body_bytes
+
+    def _limits(self, timeout: float | None, max_body_bytes: int | None) -> _Limits:
+        budget = self._timeouts.total if timeout is None else timeout
+        cap = self._max_body_bytes if max_body_bytes is None else max_body_bytes
+        return _Limits(ends_at=time.monotonic() + budget, max_body_bytes=cap)
+
+
+class SyncTransport(_TransportBase):
+    """Sends requests with a blocking ``httpx.Client`` (created and owned here unless injected).
+
+    Args:
+        timeouts: Phase timeouts and the default total deadline of one exchange (``timeouts.total``).
+        http_client: An ``httpx.Client`` to use; this transport does not close it.
+        max_body_bytes: The default body cap (API responses).
+    """
+
+    def __init__(
+        self,
+        timeouts: HordeTimeouts,
+        http_client: SyncHTTPClient | None = None,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        super().__init__(timeouts, max_body_bytes)
+        self._owned = http_client is None
+        self._client = http_client if http_client is not None else httpx.Client(timeout=_httpx_timeout(timeouts))
+        _guard_client(self._client)
+
+    def send(
+        self, prepared: PreparedRequest, *, timeout: float | None = None, max_body_bytes: int | None = None
+    ) -> RawResponse | TransportFailure:
+        """Send one prepared API request (see the module docstring for the contract)."""
+        return self._exchange(_request_kwargs(prepared), self._limits(timeout, max_body_bytes))
 
     def send_raw(
-        self, method: str, url: str, *, content: bytes | None = None, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_body_bytes: int | None = None,
     ) -> RawResponse | TransportFailure:
         """Send a plain request (a presigned upload or download URL): no API headers are added."""
+        return self._exchange(_raw_kwargs(method, url, content, headers), self._limits(timeout, max_body_bytes))
+
+    def _exchange(self, kwargs: dict[str, Any], limits: _Limits) -> RawResponse | TransportFailure:
+        started = time.monotonic()
+        token = _DEADLINE.set(limits.ends_at)
         try:
-            return _raw(self._client.request(**_raw_kwargs(method, url, content, headers, self._timeout)))
+            request = self._client.build_request(**kwargs, timeout=_httpx_timeout(self._timeouts, limits.remaining()))
+            for _ in range(MAX_REDIRECTS + 1):
+                limits.check_time()
+                response = self._client.send(request, stream=True, follow_redirects=False)
+                try:
+                    if _is_redirect(self._client, response):
+                        request = _next_hop(self._client, request, response)
+                        continue
+                    return RawResponse(response.status_code, response.headers, self._read(response, limits))
+                finally:
+                    response.close()
+            return TransportFailure(kind="connection", may_have_reached_server=True, detail="too many redirects")
         except httpx.HTTPError as error:
+            if limits.remaining() <= 0 and isinstance(error, _TIMEOUTS):
+                return _deadline_failure(started)
             return _failure(error)
+        except _DeadlineError:
+            return _deadline_failure(started)
+        except _TooLargeError:
+            return _too_large_failure(limits)
+        finally:
+            _DEADLINE.reset(token)
+
+    @staticmethod
+    def _read(response: httpx.Response, limits: _Limits) -> bytes:
+        _check_declared_length(response, limits)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > limits.max_body_bytes:
+                raise _TooLargeError
+            limits.check_time()
+        return bytes(body)
 
     def close(self) -> None:
         """Close the HTTP client if this transport created it."""
@@ -119,30 +431,79 @@ class SyncTransport:
             self._client.close()
 
 
-class AsyncTransport:
-    """Sends requests with an ``httpx.AsyncClient`` (created and owned here unless injected)."""
+class AsyncTransport(_TransportBase):
+    """Sends requests with an ``httpx.AsyncClient`` (created and owned here unless injected).
 
-    def __init__(self, timeouts: HordeTimeouts, http_client: AsyncHTTPClient | None = None) -> None:
-        _protect_httpx_log()
-        self._timeout = _httpx_timeout(timeouts)
+    Args:
+        timeouts: Phase timeouts and the default total deadline of one exchange (``timeouts.total``).
+        http_client: An ``httpx.AsyncClient`` to use; this transport does not close it.
+        max_body_bytes: The default body cap (API responses).
+    """
+
+    def __init__(
+        self,
+        timeouts: HordeTimeouts,
+        http_client: AsyncHTTPClient | None = None,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        super().__init__(timeouts, max_body_bytes)
         self._owned = http_client is None
-        self._client = http_client if http_client is not None else httpx.AsyncClient(timeout=self._timeout)
+        self._client = http_client if http_client is not None else httpx.AsyncClient(timeout=_httpx_timeout(timeouts))
 
-    async def send(self, prepared: PreparedRequest) -> RawResponse | TransportFailure:
-        """Send one prepared API request."""
-        try:
-            return _raw(await self._client.request(**_request_kwargs(prepared, self._timeout)))
-        except httpx.HTTPError as error:
-            return _failure(error)
+    async def send(
+        self,
+        prepared: PreparedRequest,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the deadline is part of the transport contract
+        max_body_bytes: int | None = None,
+    ) -> RawResponse | TransportFailure:
+        """Send one prepared API request (see the module docstring for the contract)."""
+        return await self._exchange(_request_kwargs(prepared), self._limits(timeout, max_body_bytes))
 
     async def send_raw(
-        self, method: str, url: str, *, content: bytes | None = None, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the deadline is part of the transport contract
+        max_body_bytes: int | None = None,
     ) -> RawResponse | TransportFailure:
         """Send a plain request (a presigned upload or download URL): no API headers are added."""
+        return await self._exchange(_raw_kwargs(method, url, content, headers), self._limits(timeout, max_body_bytes))
+
+    async def _exchange(self, kwargs: dict[str, Any], limits: _Limits) -> RawResponse | TransportFailure:
+        started = time.monotonic()
         try:
-            return _raw(await self._client.request(**_raw_kwargs(method, url, content, headers, self._timeout)))
+            with anyio.fail_after(max(limits.remaining(), 0.0)):
+                return await self._follow(kwargs, limits)
+        except TimeoutError:
+            return _deadline_failure(started)
         except httpx.HTTPError as error:
             return _failure(error)
+        except _TooLargeError:
+            return _too_large_failure(limits)
+
+    async def _follow(self, kwargs: dict[str, Any], limits: _Limits) -> RawResponse | TransportFailure:
+        request = self._client.build_request(**kwargs, timeout=_httpx_timeout(self._timeouts, limits.remaining()))
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._client.send(request, stream=True, follow_redirects=False)
+            try:
+                if _is_redirect(self._client, response):
+                    request = _next_hop(self._client, request, response)
+                    continue
+                _check_declared_length(response, limits)
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > limits.max_body_bytes:
+                        raise _TooLargeError
+                return RawResponse(response.status_code, response.headers, bytes(body))
+            finally:
+                await response.aclose()
+        return TransportFailure(kind="connection", may_have_reached_server=True, detail="too many redirects")
 
     async def aclose(self) -> None:
         """Close the HTTP client if this transport created it."""

@@ -34,7 +34,7 @@ __all__ = [
 
 logger = get_logger(__name__)
 
-DEFAULT_TEXT_BRIDGE_TIMEOUTS = HordeTimeouts(connect=10.0, read=600.0, write=60.0, pool=30.0)
+DEFAULT_TEXT_BRIDGE_TIMEOUTS = HordeTimeouts(connect=10.0, read=600.0, write=60.0, pool=30.0, total=700.0)
 """The default timeouts of the text bridges: a long read, since the server answers only when it has generated."""
 
 _KNOWN_FORMATTING_OPTIONS = frozenset(str(option) for option in KNOWN_TEXT_FORMATTING_OPTIONS)

@@ -1,0 +1,160 @@
+"""API calls against a server that drips, stalls, floods, redirects and asks for long waits.
+
+Each exchange is bounded by the call's total deadline (short here, so the suite stays fast), a body
+by the client's cap, and the API key by its origin. Phase timeouts are kept long (5 s) so that only the
+total deadline can end a dripping exchange in time.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import httpx
+import pytest
+
+from horde_sdk.ai_horde_api.ai_horde_clients import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
+from horde_sdk.ai_horde_api.apimodels import HordeHeartbeatRequest, HordeHeartbeatResponse
+from horde_sdk.generic_api.exceptions import (
+    HordeRateLimitedError,
+    HordeResponseTooLargeError,
+    HordeResponseValidationError,
+    HordeTimeoutError,
+)
+from horde_sdk.generic_api.settings import HordeClientSettings, HordeTimeouts, RetryPolicy
+
+KEY = "hostile-test-key-0123456789"
+HEARTBEAT = "/api/v2/status/heartbeat"
+OK_BODY = json.dumps({"message": "OK", "version": "4.0.0"}).encode()
+DEADLINE = 0.6
+
+
+def _options(server_url: str, **settings: object) -> dict[str, object]:
+    return {
+        "settings": HordeClientSettings(
+            base_url=f"{server_url}/api",
+            api_key=KEY,
+            timeouts=HordeTimeouts.uniform(5.0),
+            retry=RetryPolicy(max_attempts=4, backoff_base=0.05, backoff_max=0.1),
+            **settings,  # type: ignore[arg-type]
+        ),
+        "enforce_rate_limits": False,
+    }
+
+
+def _sync_call(server_url: str, *, http_client: httpx.Client | None = None, **settings: object) -> object:
+    with AIHordeAPIManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]
+        return client.submit_request(HordeHeartbeatRequest(), HordeHeartbeatResponse, timeout=DEADLINE)
+
+
+def _async_call(server_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: object) -> object:
+    async def main() -> object:
+        async with AIHordeAPIAsyncManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]
+            return await client.submit_request(HordeHeartbeatRequest(), HordeHeartbeatResponse, timeout=DEADLINE)
+
+    return anyio.run(main)
+
+
+CALLS = [pytest.param(_sync_call, id="sync"), pytest.param(_async_call, id="async")]
+
+
+def _complete_answer() -> bytes:
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(OK_BODY)}\r\n\r\n"
+    return head.encode() + OK_BODY
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_dripping_headers_end_at_the_calls_deadline(hostile, call):
+    # A valid answer, one byte every 50 ms: about 5 s in all. Every single read is quick, so only the
+    # total deadline can stop it; without one the call returned the heartbeat after 5 s.
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.drip(_complete_answer(), 0.05))
+    with pytest.raises(HordeTimeoutError, match="deadline"):
+        call(hostile.url)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_dripping_body_ends_at_the_calls_deadline(hostile, call):
+    def handler(seen, reply) -> None:
+        body = OK_BODY + b" " * 100
+        reply.raw(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        reply.drip(body, 0.05)
+
+    hostile.route(HEARTBEAT, handler)
+    with pytest.raises(HordeTimeoutError):
+        call(hostile.url)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_retry_after_beyond_the_deadline_fails_at_once_with_the_timeout_error(hostile, call):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.json(429, {"message": "slow down"}, {"Retry-After": "30"}))
+    with pytest.raises(HordeTimeoutError) as caught:
+        call(hostile.url)
+    assert isinstance(caught.value.__cause__, HordeRateLimitedError)
+    assert caught.value.may_have_reached_server is False
+    assert len(hostile.requests_to(HEARTBEAT)) == 1  # no retry was sent, no wait was started
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_body_over_the_cap_is_a_typed_error(hostile, call):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.send(200, b"[" + b"0," * 600_000 + b"0]"))
+    with pytest.raises(HordeResponseTooLargeError) as caught:
+        call(hostile.url, max_response_bytes=1_000_000)
+    assert caught.value.limit == 1_000_000
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_an_endless_chunked_body_stops_at_the_cap(hostile, call):
+    def flood(seen, reply) -> None:
+        reply.raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 65536
+        while not reply.stop.is_set():
+            reply.raw(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+    hostile.route(HEARTBEAT, flood)
+    with pytest.raises(HordeResponseTooLargeError):
+        call(hostile.url, max_response_bytes=256 * 1024)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_an_empty_200_body_is_an_error(hostile, call):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.send(200, b"", {"Content-Type": "application/json"}))
+    with pytest.raises(HordeResponseValidationError, match="empty"):
+        call(hostile.url)
+
+
+def _call_with_following_client(call, url: str) -> None:
+    """Call through an injected HTTP client that follows redirects (the risky configuration)."""
+    injected = (httpx.Client if call is _sync_call else httpx.AsyncClient)(follow_redirects=True)
+    try:
+        call(url, http_client=injected)
+    finally:
+        if isinstance(injected, httpx.Client):
+            injected.close()
+        else:
+            anyio.run(injected.aclose)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_the_key_does_not_follow_a_redirect_to_another_origin(hostile, elsewhere, call):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.send(307, headers={"Location": f"{elsewhere.url}{HEARTBEAT}"}))
+    elsewhere.route(HEARTBEAT, lambda seen, reply: reply.json(200, {"message": "OK", "version": "4"}))
+    _call_with_following_client(call, hostile.url)
+    assert hostile.requests_to(HEARTBEAT)[0].headers["apikey"] == KEY
+    followed = elsewhere.requests_to(HEARTBEAT)
+    assert len(followed) == 1
+    assert "apikey" not in followed[0].headers
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_same_origin_redirect_keeps_the_key(hostile, call):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.send(308, headers={"Location": "/api/v2/moved/heartbeat"}))
+    hostile.route("/api/v2/moved", lambda seen, reply: reply.json(200, {"message": "OK", "version": "4"}))
+    _call_with_following_client(call, hostile.url)
+    assert hostile.requests_to("/api/v2/moved")[0].headers["apikey"] == KEY
+
+
+def test_a_client_that_does_not_follow_redirects_reports_the_redirect(hostile, elsewhere):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.send(307, headers={"Location": f"{elsewhere.url}{HEARTBEAT}"}))
+    with pytest.raises(Exception, match="307"):
+        _sync_call(hostile.url)
+    assert elsewhere.seen == []

@@ -29,10 +29,12 @@ from horde_sdk.ai_horde_api.apimodels import (
     AlchemyStatusRequest,
     AllActiveModelsRequest,
     AllUsersDetailsRequest,
+    AllWorkerMessagesRequest,
     AllWorkersDetailsRequest,
     DeleteAlchemyRequest,
     DeleteImageGenerateRequest,
     DeleteTextGenerateRequest,
+    DeleteWorkerMessageRequest,
     FindUserRequest,
     HordeHeartbeatRequest,
     HordePerformanceRequest,
@@ -42,9 +44,11 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateStatusRequest,
     ModifyWorkerRequest,
     NewsRequest,
+    SendWorkerMessageRequest,
     SingleActiveModelRequest,
     SingleUserDetailsRequest,
     SingleWorkerDetailsRequest,
+    SingleWorkerMessageRequest,
     SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
     TextGenerateStatusRequest,
@@ -187,6 +191,10 @@ def _exercise_every_route(horde: HordeEnv) -> None:
         ModifyWorkerRequest(worker_id=alchemist_id, maintenance=False),
     ):
         owner.submit_request(change)
+    message = owner.submit_request(SendWorkerMessageRequest(worker_id=alchemist_id, message="hello"))
+    owner.submit_request(AllWorkerMessagesRequest())
+    client.submit_request(SingleWorkerMessageRequest(message_id=message.id_))
+    owner.submit_request(DeleteWorkerMessageRequest(message_id=message.id_))
     for failing in (
         ImageGenerateCheckRequest(id="no-such-request"),
         SingleWorkerNameDetailsRequest(worker_name="nobody"),

@@ -26,6 +26,7 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from horde_local.enums import enum_errors
 from horde_local.horde import LocalHorde
 from horde_local.state import HordeFailure, validation_failure
 from horde_sdk.ai_horde_api.apimodels import (
@@ -40,11 +41,14 @@ from horde_sdk.ai_horde_api.apimodels import (
     AllActiveModelsResponse,
     AllUsersDetailsRequest,
     AllUsersDetailsResponse,
+    AllWorkerMessagesRequest,
+    AllWorkerMessagesResponse,
     AllWorkersDetailsRequest,
     AllWorkersDetailsResponse,
     DeleteAlchemyRequest,
     DeleteImageGenerateRequest,
     DeleteTextGenerateRequest,
+    DeleteWorkerMessageRequest,
     FindUserRequest,
     GenerateAsyncDryRunResponse,
     HordeHeartbeatResponse,
@@ -62,11 +66,14 @@ from horde_sdk.ai_horde_api.apimodels import (
     ModifyWorkerRequest,
     ModifyWorkerResponse,
     NewsResponse,
+    SendWorkerMessageRequest,
+    SimpleResponse,
     SingleActiveModelRequest,
     SingleActiveModelResponse,
     SingleUserDetailsRequest,
     SingleWorkerDetailsRequest,
     SingleWorkerDetailsResponse,
+    SingleWorkerMessageRequest,
     SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
     TextGenerateAsyncResponse,
@@ -76,6 +83,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerateStatusRequest,
     TextGenerateStatusResponse,
     UserDetailsResponse,
+    WorkerMessageResponse,
 )
 from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.generic_api.apimodels import HordeRequest, RequestErrorResponse
@@ -318,6 +326,35 @@ def worker_by_name(ctx: Context) -> Answer:
     return 200, ctx.horde.state.worker_by_name(request.worker_name), SingleWorkerDetailsResponse
 
 
+def worker_messages(ctx: Context) -> Answer:
+    request = parse(AllWorkerMessagesRequest, _query(AllWorkerMessagesRequest, ctx.query))
+    user = ctx.horde.state.user_for_key(ctx.apikey)
+    assert user is not None  # noqa: S101 - a key is required
+    found = ctx.horde.state.worker_messages(
+        user,
+        str(request.user_id) if request.user_id is not None else None,
+        request.worker_id,
+        str(request.validity) if request.validity is not None else None,
+        request.page or 1,
+    )
+    return 200, found, AllWorkerMessagesResponse
+
+
+def send_worker_message(ctx: Context) -> Answer:
+    body = parse(SendWorkerMessageRequest, ctx.body)
+    return 200, ctx.horde.state.send_worker_message(_user(ctx), body), WorkerMessageResponse
+
+
+def worker_message(ctx: Context) -> Answer:
+    request = parse(SingleWorkerMessageRequest, ctx.path)
+    return 200, ctx.horde.state.worker_message(request.message_id), WorkerMessageResponse
+
+
+def delete_worker_message(ctx: Context) -> Answer:
+    request = parse(DeleteWorkerMessageRequest, ctx.path)
+    return 200, ctx.horde.state.delete_worker_message(_user(ctx), request.message_id), SimpleResponse
+
+
 _SEGMENT = r"(?P<{name}>[^/]+)"
 
 
@@ -349,6 +386,9 @@ _ROUTE_TABLE: tuple[tuple[str, dict[str, Handler]], ...] = (
     ("/v2/users", {"GET": users}),
     ("/v2/users/{user_id}", {"GET": single_user}),
     ("/v2/workers", {"GET": workers}),
+    # Before /v2/workers/{worker_id}, which would take "messages" for a worker id.
+    ("/v2/workers/messages", {"GET": worker_messages, "POST": send_worker_message}),
+    ("/v2/workers/messages/{message_id}", {"GET": worker_message, "DELETE": delete_worker_message}),
     ("/v2/workers/{worker_id}", {"GET": worker_by_id, "PUT": modify_worker}),
     ("/v2/workers/name/{worker_name}", {"GET": worker_by_name}),
 )
@@ -505,7 +545,7 @@ class LocalHordeApp:
             if handler is None:
                 allowed = ", ".join(sorted(handlers))
                 return _error(405, f"The method {method} is not allowed for this URL.", None, {"Allow": allowed})
-            outcome = await self._api(request, method, path, match.groupdict(), handler)
+            outcome = await self._api(request, method, path, match.groupdict(), handler, template=template)
             with self.horde.lock:
                 if self.horde.recorded is not None:
                     self.horde.recorded.append((method, template, outcome.status, outcome.body))
@@ -530,7 +570,14 @@ class LocalHordeApp:
         return b"".join(chunks)
 
     async def _api(  # noqa: PLR0911 - one early answer per kind of bad input
-        self, request: HTTPRequest, method: str, path: str, path_values: dict[str, str], handler: Handler
+        self,
+        request: HTTPRequest,
+        method: str,
+        path: str,
+        path_values: dict[str, str],
+        handler: Handler,
+        *,
+        template: str,
     ) -> _Outcome:
         horde = self.horde
         apikey = request.headers.get("apikey")
@@ -574,6 +621,10 @@ class LocalHordeApp:
                 failure = validation_failure({"payload": "The request body must be a JSON object"})
                 return _Outcome(400, failure.body(), RequestErrorResponse, headers)
             body = parsed
+            # The swagger's enumerations are enforced before anything else looks at the body (BEHAVIOUR.md).
+            outside = enum_errors(method, template, body)
+            if outside:
+                return _Outcome(400, validation_failure(outside).body(), RequestErrorResponse, headers)
         context = Context(
             horde=horde,
             path=path_values,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.utils
 import hashlib
 import hmac
 import math
@@ -30,6 +31,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateJobPopRequest,
     ImageGenerateJobSubmitRequest,
     ModifyWorkerRequest,
+    SendWorkerMessageRequest,
     TextGenerateAsyncRequest,
     TextGenerateJobPopRequest,
     TextGenerateJobSubmitRequest,
@@ -37,7 +39,18 @@ from horde_sdk.ai_horde_api.apimodels import (
 from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS
 
-__all__ = ["Generation", "HordeFailure", "HordeState", "Kind", "Request", "User", "Worker", "WorkerCounts"]
+__all__ = [
+    "VALIDATED_TEXT_BACKENDS",
+    "Generation",
+    "HordeFailure",
+    "HordeState",
+    "Kind",
+    "Request",
+    "User",
+    "Worker",
+    "WorkerCounts",
+    "WorkerMessage",
+]
 
 Kind = Literal["image", "text", "alchemy"]
 _WORKER_TYPE: dict[Kind, str] = {"image": "image", "text": "text", "alchemy": "interrogation"}
@@ -46,6 +59,18 @@ _R2_GENERATION = "R2"
 _UPFRONT_STEPS = 40
 _UPFRONT_PIXELS = 1024 * 1024
 _BASE_PIXELS = 512 * 512
+VALIDATED_TEXT_BACKENDS = frozenset(
+    {
+        "AI Horde Worker",
+        "AI Horde Worker~aphrodite~oai",
+        "AI Horde Worker~aphrodite~kai",
+        "KoboldCppEmbedWorker",
+        "TabbyAPI",
+    }
+)
+"""Bridge names (the part of ``bridge_agent`` before the first ``:``) of the validated text backends."""
+_UNCOUNTED_BRIDGE_REASON = "bridge_version"
+_MESSAGE_MAX_HOURS = 30 * 24
 
 
 class HordeFailure(Exception):  # noqa: N818 - an answer of the server, not an error of this program
@@ -162,6 +187,33 @@ class Worker:
         )
 
 
+@dataclass
+class WorkerMessage:
+    """A message to a worker's owner (``/v2/workers/messages``)."""
+
+    id: str
+    user: User
+    worker_id: str | None
+    message: str
+    origin: str
+    created: float
+    expiry: float
+
+    def details(self) -> dict[str, Any]:
+        """The answer's form: dates as the server writes them (``"Mon, 07 Dec 2026 01:50:40 -0000"``)."""
+        answer: dict[str, Any] = {
+            "id": self.id,
+            "user_id": str(self.user.id),
+            "message": self.message,
+            "origin": self.origin,
+            "expiry": email.utils.formatdate(self.expiry),
+            "created": email.utils.formatdate(self.created),
+        }
+        if self.worker_id is not None:
+            answer["worker_id"] = self.worker_id
+        return answer
+
+
 @dataclass(frozen=True)
 class WorkerCounts:
     """What happened to the generations handed out to one worker (a snapshot).
@@ -237,6 +289,13 @@ class Request:
     consumed: float = 0.0
     r2: bool = True
     seed_base: int = 0
+    seed_fixed: bool = False
+    """Images: the request gave a seed (or a ``seed_variation``): jobs derive theirs from ``seed_base``."""
+    seed_variation: int = 0
+    jobs_started: int = 0
+    validated_backends: bool = False
+    """Text: only workers of a validated backend may take it (the field was sent as true)."""
+    """Images: how many jobs (pops) of the request were handed out; job k's seed uses it."""
     width: int = 0
     height: int = 0
     steps: int = 0
@@ -305,6 +364,7 @@ class HordeState:
         self.uploads_pending: set[str] = set()
         self.creations: Counter[tuple[str, Kind, str]] = Counter()
         self.never_submitting_workers: set[str] = set()
+        self.messages: dict[str, WorkerMessage] = {}
         self._check_cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._minute_log: list[tuple[float, Kind, float]] = []
 
@@ -478,6 +538,7 @@ class HordeState:
         source_key = self._store_source_image(body.source_image, "source_image") if body.source_image else None
         now = self.clock.now()
         seed_text = params.seed if params is not None else None
+        seed_variation = params.seed_variation if params is not None and params.seed_variation else 0
         seed_base = self._seed_from_text(seed_text)
         request = Request(
             id=_new_id(),
@@ -493,6 +554,8 @@ class HordeState:
             models=tuple(body.models or ()),
             r2=body.r2,
             seed_base=seed_base,
+            seed_fixed=bool(seed_text) or bool(seed_variation),
+            seed_variation=seed_variation,
             width=width,
             height=height,
             steps=steps,
@@ -535,6 +598,8 @@ class HordeState:
             model_input=body,
             models=tuple(body.models or ()),
             seed_base=self.rng.randrange(2**32),
+            # The server reads an absent field as false, whatever the swagger's default says (BEHAVIOUR.md).
+            validated_backends="validated_backends" in body.model_fields_set and body.validated_backends,
         )
         return self._register(request)
 
@@ -814,6 +879,8 @@ class HordeState:
                 return "max_length"
             if max_context > worker.max_context_length:
                 return "max_context_length"
+            if request.validated_backends and worker.bridge_agent.split(":", 1)[0] not in VALIDATED_TEXT_BACKENDS:
+                return _UNCOUNTED_BRIDGE_REASON
             if (
                 body.softprompt
                 and isinstance(pop, TextGenerateJobPopRequest)
@@ -905,7 +972,7 @@ class HordeState:
             n_iter=len(generations),
             width=request.width,
             height=request.height,
-            seed=str(request.seed_base),
+            seed=str(self._job_seed(request)),
             use_nsfw_censor=body.censor_nsfw or not body.nsfw,
         )
         uploads = []
@@ -927,6 +994,19 @@ class HordeState:
             "ttl": int(self.config.job_ttl),
         }
 
+    def _job_seed(self, request: Request) -> int:
+        """The seed of the request's next job (BEHAVIOUR.md, seeds of a request with ``n > 1``).
+
+        No seed: each job its own random seed. A seed without ``seed_variation``: every job that seed. With
+        ``seed_variation``: job k gets seed + k * variation, wrapped below 2**32 (a request with a variation and no
+        seed gets a random base once).
+        """
+        k = request.jobs_started
+        request.jobs_started += 1
+        if not request.seed_fixed:
+            return self.rng.randrange(2**32)
+        return (request.seed_base + k * request.seed_variation) % (2**32)
+
     def pop_text(self, user: User, body: TextGenerateJobPopRequest) -> dict[str, Any]:
         """Give a text job (or an empty pop) to a worker."""
         worker = self._worker_for_pop(user, body.worker_name, "text")
@@ -940,7 +1020,8 @@ class HordeState:
         for request in self._candidates("text", tuple(body.priority_usernames or ()), worker):
             reason = self._skip_reason(worker, request, body)
             if reason is not None:
-                skipped[reason] += 1
+                if reason != _UNCOUNTED_BRIDGE_REASON:  # the server filters these out before counting
+                    skipped[reason] += 1
                 continue
             request_body: TextGenerateAsyncRequest = request.model_input
             count = 1 if request_body.disable_batching else min(body.amount, request.waiting)
@@ -1363,6 +1444,91 @@ class HordeState:
         if not changed:
             raise HordeFailure(400, "No worker modification selected!", RC.NoValidActions)
         return changed
+
+    # --------------------------------------------------------------------------------- worker messages
+    def send_worker_message(self, user: User, body: SendWorkerMessageRequest) -> dict[str, Any]:
+        """Leave a message for a worker's owner (``POST /v2/workers/messages``).
+
+        Moderators may write to any worker (or to none) and choose the origin; others only to their own
+        workers, and the origin is their user id. ``expiry`` is in hours (at most 30 days).
+
+        Raises:
+            HordeFailure: 403 ``AnonForbidden`` / ``MessagesOnlyOwnWorkers``; 404 ``WorkerNotFound``.
+        """
+        if user.anonymous:
+            raise HordeFailure(403, "Anonymous user is forbidden from performing this operation", RC.AnonForbidden)
+        worker = None
+        if body.worker_id_ is not None:
+            worker = self.workers.get(body.worker_id_)
+            if worker is None:
+                raise HordeFailure(404, f"Worker with ID '{body.worker_id_}' not found.", RC.WorkerNotFound)
+        origin = body.origin or "AI Horde Moderators"
+        if user.role is not Role.moderator:
+            origin = str(user.id)
+            if worker is not None and worker.owner is not user:
+                raise HordeFailure(403, "You can only send messages to your own workers.", RC.MessagesOnlyOwnWorkers)
+        now = self.clock.now()
+        message = WorkerMessage(
+            id=_new_id(),
+            user=user,
+            worker_id=body.worker_id_,
+            message=body.message,
+            origin=origin,
+            created=now,
+            expiry=now + min(body.expiry, _MESSAGE_MAX_HOURS) * 3600,
+        )
+        self.messages[message.id] = message
+        return message.details()
+
+    def worker_messages(
+        self, user: User, user_id: str | None, worker_id: str | None, validity: str | None, page: int
+    ) -> list[dict[str, Any]]:
+        """One page (50) of messages (``GET /v2/workers/messages``); non-moderators see only their own.
+
+        Raises:
+            HordeFailure: 403 ``Forbidden`` for another user's messages; 400 ``BadRequest`` for a bad validity.
+        """
+        wanted = user_id if user_id is not None else None
+        if user.role is not Role.moderator:
+            if wanted is not None and wanted != str(user.id):
+                raise HordeFailure(403, "You can only view your own messages.", RC.Forbidden)
+            wanted = str(user.id)
+        validity = validity or "active"
+        if validity not in ("active", "expired", "all"):
+            raise HordeFailure(400, "validity can only be one of 'active, 'expired', or 'all'", RC.BadRequest)
+        now = self.clock.now()
+        found = [
+            message
+            for message in self.messages.values()
+            if (wanted is None or str(message.user.id) == wanted)
+            and (worker_id is None or message.worker_id == worker_id)
+            and (validity == "all" or (message.expiry > now) == (validity == "active"))
+        ]
+        found.sort(key=lambda message: message.created)
+        return [message.details() for message in found[(page - 1) * 50 : page * 50]]
+
+    def _message(self, message_id: str) -> WorkerMessage:
+        message = self.messages.get(message_id)
+        if message is None:
+            # The server's generic "thing not found", with its rc spelled as the server spells it.
+            raise HordeFailure(404, f"Workermessage with ID '{message_id}' not found.", "WorkermessageNotFound")
+        return message
+
+    def worker_message(self, message_id: str) -> dict[str, Any]:
+        """One message by id (``GET /v2/workers/messages/{id}``; no key needed)."""
+        return self._message(message_id).details()
+
+    def delete_worker_message(self, user: User, message_id: str) -> dict[str, Any]:
+        """Delete a message: its sender or a moderator (``DELETE /v2/workers/messages/{id}``).
+
+        Raises:
+            HordeFailure: 404 for an unknown message; 403 ``Forbidden`` for another user's.
+        """
+        message = self._message(message_id)
+        if message.user is not user and user.role is not Role.moderator:
+            raise HordeFailure(403, "You can only delete your own messages.", RC.Forbidden)
+        del self.messages[message_id]
+        return {"message": "OK"}
 
     def worker_counts(self, worker: Worker) -> WorkerCounts:
         """What happened to the generations handed out to ``worker``."""

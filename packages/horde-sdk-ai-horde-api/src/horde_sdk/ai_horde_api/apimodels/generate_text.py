@@ -105,7 +105,13 @@ class TextGenerateAsyncRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     params: TextGenerationInputPayload | None = Field(default=None, description="The generation settings.")
     softprompt: str | None = Field(default=None, min_length=1, description="A soft prompt the worker should load.")
     trusted_workers: bool = Field(default=False, description="Only workers the horde trusts may serve it.")
-    validated_backends: bool = Field(default=True, description="Only workers running a known-good backend serve it.")
+    validated_backends: bool = Field(
+        default=False,
+        description=(
+            "Only workers whose bridge the horde lists as a validated backend serve it. Not sent unless set, and "
+            "the server reads an absent field as false (the swagger says true; BEHAVIOUR.md)."
+        ),
+    )
     slow_workers: bool = Field(default=True, description="Slow workers may serve it.")
     workers: tuple[str, ...] | None = Field(default=None, description="Ids of the only workers allowed to serve it.")
     worker_blacklist: bool = Field(default=False, description="Read `workers` as the workers that must not serve it.")

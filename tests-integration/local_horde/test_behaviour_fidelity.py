@@ -10,6 +10,7 @@ import base64
 import datetime
 from typing import Any
 
+import httpx
 import pytest
 from horde_local import ManualClock
 from horde_local.app import ROUTES
@@ -24,13 +25,19 @@ from horde_sdk.ai_horde_api.apimodels import (
     AllWorkerMessagesRequest,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
+    ImageGenerateJobSubmitRequest,
     SingleWorkerMessageRequest,
     TextGenerateAsyncRequest,
     TextGenerateAsyncResponse,
     TextGenerateJobPopRequest,
     TextGenerateJobPopResponse,
 )
-from horde_sdk.generic_api.exceptions import HordeBadRequestError, HordeForbiddenError, HordeNotFoundError
+from horde_sdk.generic_api.exceptions import (
+    HordeBadRequestError,
+    HordeForbiddenError,
+    HordeNotFoundError,
+    HordeServerError,
+)
 
 SOURCE = base64.b64encode(b"a source image").decode()
 
@@ -222,3 +229,26 @@ def test_expired_messages_are_listed_only_when_asked(horde: HordeEnv) -> None:
         assert moderator.worker_messages().root == ()
         expired = moderator.session.submit_request(AllWorkerMessagesRequest(validity="expired"))
         assert [message.id_ for message in expired.root] == [note.id_]
+
+
+# --------------------------------------------------------------- Where the swagger is wrong: image submissions
+def test_an_image_submit_needs_a_seed(horde: HordeEnv) -> None:
+    answer = httpx.post(
+        f"{horde.base_url}/v2/generate/submit",
+        json={"id": "00000000-0000-4000-8000-000000000000", "generation": "R2"},
+        headers={"apikey": KEYS["worker"].key},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "Input payload validation failed"
+    assert "seed" in answer.json()["errors"]
+
+
+def test_an_image_submit_with_an_unknown_key_is_a_500(horde: HordeEnv) -> None:
+    """A server bug the SDK must live with: not retried, reported as a server error (BEHAVIOUR.md)."""
+    submit = ImageGenerateJobSubmitRequest(id="00000000-0000-4000-8000-000000000000", seed=1, generation="R2")
+    client = horde.client(api_key="not-a-known-key")
+    horde.horde.recorded = []
+    with pytest.raises(HordeServerError) as caught:
+        client.submit_request(submit)
+    assert caught.value.status_code == 500
+    assert [status for _, template, status, _ in horde.horde.recorded if template == "/v2/generate/submit"] == [500]

@@ -28,13 +28,29 @@ def test_async_submit_is_limited_to_two_a_second_with_headers(horde: HordeEnv) -
     assert first.headers["X-Ratelimit-Limit"] == "2"
     assert first.headers["X-Ratelimit-Remaining"] == "1"
     assert int(first.headers["X-Ratelimit-Reset"]) == 1_700_000_001
-    assert limited.headers["Retry-After"] == "1"
+    # In the window's last second the server says Retry-After: 0 while X-Ratelimit-Reset is still ahead.
+    assert limited.headers["Retry-After"] == "0"
+    assert int(limited.headers["X-Ratelimit-Reset"]) == 1_700_000_001 > clock.now()
     assert limited.headers["X-Ratelimit-Remaining"] == "0"
     body = limited.json()
     assert body["message"]
     assert "rc" not in body
     clock.advance(1)
     assert httpx.post(url, json={"prompt": "later"}, headers=ALICE).status_code == 202
+
+
+def test_retry_after_counts_the_whole_seconds_left_in_the_window(horde: HordeEnv) -> None:
+    clock = ManualClock(1_700_000_080.5)  # 19.5 s before the end of a one-minute window
+    horde.reset(test_config(rate_limits=True), clock)
+    with httpx.Client(base_url=horde.base_url) as http:
+        answers = [http.get("/v2/status/news") for _ in range(91)]
+        assert answers[-1].status_code == 429
+        assert answers[-1].headers["Retry-After"] == "19"
+        clock.advance(19)
+        late = http.get("/v2/status/news")
+    assert late.status_code == 429
+    assert late.headers["Retry-After"] == "0"
+    assert int(late.headers["X-Ratelimit-Reset"]) == 1_700_000_100
 
 
 def test_status_is_limited_per_id_and_get_and_delete_count_apart(horde: HordeEnv) -> None:

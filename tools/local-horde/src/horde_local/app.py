@@ -188,7 +188,14 @@ def image_pop(ctx: Context) -> Answer:
 
 def image_submit(ctx: Context) -> Answer:
     body = parse(ImageGenerateJobSubmitRequest, ctx.body)
-    return 200, ctx.horde.state.submit_image(_user(ctx), body), JobSubmitResponse
+    try:
+        user = _user(ctx)
+    except HordeFailure as failure:
+        if failure.rc != RC.InvalidAPIKey:
+            raise
+        # The real server fails here with a 500 (a server bug, BEHAVIOUR.md): clients must not retry it.
+        raise HordeFailure(500, "Internal Server Error") from None
+    return 200, ctx.horde.state.submit_image(user, body), JobSubmitResponse
 
 
 def text_async(ctx: Context) -> Answer:

@@ -88,7 +88,9 @@ class RateLimiter:
                 limit=rule.limit,
                 remaining=max(0, rule.limit - count),
                 reset_at=window_end,
-                retry_after=max(1, math.ceil(window_end - now)),
+                # Whole seconds left, rounded down as the server does: 0 in a window's last second, while
+                # X-Ratelimit-Reset is still ahead (BEHAVIOUR.md, "Rate limits").
+                retry_after=max(0, math.floor(window_end - now)),
             )
             if (
                 tightest is None

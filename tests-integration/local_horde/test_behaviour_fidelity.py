@@ -23,8 +23,10 @@ from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
     AlchemyAsyncResponse,
     AllWorkerMessagesRequest,
+    AllWorkersDetailsRequest,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
+    ImageGenerateCheckRequest,
     ImageGenerateJobSubmitRequest,
     SingleWorkerMessageRequest,
     TextGenerateAsyncRequest,
@@ -252,3 +254,32 @@ def test_an_image_submit_with_an_unknown_key_is_a_500(horde: HordeEnv) -> None:
         client.submit_request(submit)
     assert caught.value.status_code == 500
     assert [status for _, template, status, _ in horde.horde.recorded if template == "/v2/generate/submit"] == [500]
+
+
+# ------------------------------------------------------------------------------- Rate limits / Jobs and timing
+def test_the_check_answer_is_cached_for_a_second(horde: HordeEnv) -> None:
+    clock = ManualClock()
+    horde.reset(test_config(check_cache_seconds=1.0), clock)
+    worker = horde.worker("cached-worker")
+    assert worker.pop_image().is_empty()
+    client = horde.client()
+    accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="cache"), ImageGenerateAsyncResponse)
+    check = ImageGenerateCheckRequest(id=accepted.id_)
+    assert not client.submit_request(check).done
+    assert worker.work_image() == 1
+    assert not client.submit_request(check).done  # the answer of a moment ago
+    clock.advance(1.0)
+    assert client.submit_request(check).done
+
+
+def test_a_worker_unseen_for_300_seconds_is_stale(horde: HordeEnv) -> None:
+    clock = ManualClock()
+    horde.reset(test_config(), clock)
+    assert horde.worker("stale-worker").pop_image().is_empty()
+    client = horde.client()
+    clock.advance(300)
+    assert [worker.name for worker in client.submit_request(AllWorkersDetailsRequest()).root] == ["stale-worker"]
+    clock.advance(1)
+    assert client.submit_request(AllWorkersDetailsRequest()).root == ()
+    accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="anyone?"), ImageGenerateAsyncResponse)
+    assert [warning.code for warning in accepted.warnings or ()] == ["NoAvailableWorker"]

@@ -919,7 +919,6 @@ class HordeState:
         request.waiting -= count
         worker.pops += count
         request.expires = now + self.config.request_lifetime
-        self._check_cache.pop(request.id, None)
         return started
 
     def pop_image(self, user: User, body: ImageGenerateJobPopRequest, base_url: str) -> dict[str, Any]:
@@ -1102,7 +1101,6 @@ class HordeState:
         request = generation.request
         worker.last_seen = self.clock.now()
         request.expires = self.clock.now() + self.config.request_lifetime
-        self._check_cache.pop(request.id, None)
         if generation.state == "faulted":
             worker.submits["faulted"] += 1
             if request.kind == "alchemy":

@@ -34,6 +34,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerateJobPopRequest,
     TextGenerateJobPopResponse,
 )
+from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.generic_api.exceptions import (
     HordeBadRequestError,
     HordeForbiddenError,
@@ -283,3 +284,15 @@ def test_a_worker_unseen_for_300_seconds_is_stale(horde: HordeEnv) -> None:
     assert client.submit_request(AllWorkersDetailsRequest()).root == ()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="anyone?"), ImageGenerateAsyncResponse)
     assert [warning.code for warning in accepted.warnings or ()] == ["NoAvailableWorker"]
+
+
+def test_an_r2_submit_without_the_upload_fails_image_validation(horde: HordeEnv) -> None:
+    worker = horde.worker("lazy-uploader")
+    assert worker.pop_image().is_empty()
+    horde.client().submit_request(ImageGenerateAsyncRequest(prompt="upload?"), ImageGenerateAsyncResponse)
+    job = worker.pop_image()
+    assert job.id_ is not None
+    submit = ImageGenerateJobSubmitRequest(id=job.id_, seed=1, generation="R2")
+    with pytest.raises(HordeBadRequestError) as caught:
+        horde.client("worker").submit_request(submit)
+    assert caught.value.rc == RC.ImageValidationFailed

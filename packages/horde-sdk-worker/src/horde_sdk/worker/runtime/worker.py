@@ -461,6 +461,10 @@ class WorkerRuntime:
         failures = 0
         while True:
             await room.take()
+            if self._stop_flag:
+                # A stop frees room (queued jobs are faulted) before this loop is cancelled: never pop then.
+                room.release()
+                return
             try:
                 popped_at = self._clock()
                 # Shielded: a pop cancelled after the horde acted would hand out a job nobody runs or reports.

@@ -87,3 +87,44 @@ def clean_venv(*distributions: str) -> Iterator[str]:
             check=True,
         )
         yield python
+
+
+BASELINE_COMMIT = "f38b277e1e5dcdf5c7703de1cf40aad2bf0ea06f"
+"""The main branch before the speed work (issue 16): the reference of the parsing and import figures."""
+
+
+def summary(values: list[float]) -> str:
+    """``median (min .. max)`` of ``values``, rounded for a table."""
+    return f"{statistics.median(values):8.1f} (min {min(values):8.1f}, max {max(values):8.1f})"
+
+
+def ratio_line(label: str, ours: list[float], reference: list[float], unit: str = "µs") -> str:
+    """One line comparing two interleaved series: both medians and the per-round ratio's median, min and max.
+
+    ``ours[i]`` and ``reference[i]`` were measured in the same round, so their ratio cancels most of the
+    machine's drift between rounds; the ratio's spread says how far a single round can be trusted.
+    """
+    ratios = [mine / theirs for mine, theirs in zip(ours, reference, strict=True)]
+    return (
+        f"  {label:<44} {statistics.median(ours):9.1f} {unit} vs {statistics.median(reference):9.1f} {unit}   "
+        f"ratio median {statistics.median(ratios):5.2f} (min {min(ratios):5.2f}, max {max(ratios):5.2f}, "
+        f"{len(ratios)} rounds)"
+    )
+
+
+@contextlib.contextmanager
+def baseline_sources(commit: str = BASELINE_COMMIT) -> Iterator[list[str] | None]:
+    """Yield the ``src`` folders of every distribution at ``commit`` (extracted with git), or None without git.
+
+    Put them first on ``PYTHONPATH`` of a child interpreter to import that commit's ``horde_sdk`` instead of
+    the working tree's (the editable installs are plain path entries, which come after ``PYTHONPATH``).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "--format=tar", commit, "packages"], capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            yield None
+            return
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        yield [str(path) for path in sorted(Path(folder).glob("packages/*/src"))]

@@ -3,134 +3,106 @@
 - cold ``import horde_sdk.ai_horde_api`` (target: at most 0.3 s), measured in a clean venv holding only
   horde-sdk-ai-horde-api and its sibling distributions (horde-sdk-generic-api, horde-sdk-generation-parameters);
 - cold import of the whole model surface: ``horde_sdk.ai_horde_api.apimodels`` with every exported name touched;
-- parse throughput of a large answer: the ``GET /v2/workers`` list with 300 workers built from the swagger's
-  ``WorkerDetails`` example, parsed with ``model_validate_json`` (first parse, which builds the validators, apart).
+- parsing ``GET /v2/workers``: a production-shaped answer of 113 workers (``_workers_payload.py``; the public
+  horde listed 113 when the figures were taken), with ``model_validate`` and ``model_validate_json``, in child
+  interpreters, rounds interleaved with the same measurement on the baseline commit (the main branch before
+  issue 16, extracted with ``git archive``) when git is there; it prints both and their ratio.
 
-Usage: ``hatch run python tools/bench/bench_ai_horde_api.py [--workers N] [--rounds N] [--swagger PATH]``
+Today's figure, kept here as the reference (baseline f38b277e, this machine, 2 shared cores, 7 interleaved
+rounds): ``validate`` 1,155 µs (min 986, max 2,171), ``validate_json`` 1,515 µs (min 1,222); issue 16 measured
+1,168 / 1,299 µs. Most of it was per-worker Python: a post-init hook for the ``_time_constructed`` private
+attribute on every response model instance and the ``KNOWN_`` check of each worker's type. Target: at least
+1.5x faster. After: 656 µs (ratio 0.56, min 0.35, max 1.06) and 865 µs (ratio 0.57).
+
+Usage: ``hatch run python tools/bench/bench_ai_horde_api.py [--workers N] [--rounds N] [--loops N] [--skip-imports]``
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, clean_venv, cold_import_ms
+from _common import BASELINE_COMMIT, baseline_sources, clean_venv, cold_import_ms, ratio_line, summary
+from _workers_payload import PRODUCTION_WORKER_COUNT, production_workers_json
 
 DISTRIBUTIONS = ("horde-sdk-ai-horde-api", "horde-sdk-generic-api", "horde-sdk-generation-parameters")
 IMPORT_TARGET_MS = 300.0
+TODAY_VALIDATE_US = 1155
+TODAY_VALIDATE_JSON_US = 1515
 TOUCH_EVERY_NAME = "import horde_sdk.ai_horde_api.apimodels as m\nfor n in m.__all__:\n    getattr(m, n)"
 
 
-def find_swagger() -> Path:
-    """Locate the swagger the way the root conftest does."""
-    from_env = os.environ.get("HORDE_SWAGGER_JSON")
-    candidates = [Path(from_env)] if from_env else []
-    candidates += [REPO.parent / "shared" / "ai_horde" / "swagger.json", REPO / "tools" / ".cache" / "swagger.json"]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise SystemExit("no swagger.json found; run `python tools/refresh_swagger.py` first")
+def _parse_child(count: int, loops: int) -> None:
+    """In a child interpreter: print the median µs of ``validate`` and ``validate_json`` of the workers answer."""
+    from horde_sdk.ai_horde_api.apimodels import AllWorkersDetailsResponse
+
+    payload = production_workers_json(count)
+    data = json.loads(payload)
+    AllWorkersDetailsResponse.model_validate_json(payload)  # builds the validators
+    parsers: dict[str, Callable[[], object]] = {
+        "validate": lambda: AllWorkersDetailsResponse.model_validate(data),
+        "validate_json": lambda: AllWorkersDetailsResponse.model_validate_json(payload),
+    }
+    figures = {}
+    for name, parse in parsers.items():
+        timings = []
+        for _ in range(loops):
+            started = time.perf_counter()
+            parse()
+            timings.append((time.perf_counter() - started) * 1e6)
+        figures[name] = statistics.median(timings)
+    print(json.dumps(figures))
 
 
-class Examples:
-    """A small swagger example builder: swagger examples, first enum values, values within the bounds."""
-
-    def __init__(self, definitions: dict[str, Any]) -> None:
-        self.definitions = definitions
-
-    def value(self, schema: dict[str, Any], depth: int = 0) -> Any:  # noqa: ANN401, PLR0911 - JSON by type
-        """Return an example value for ``schema``."""
-        while "$ref" in schema:
-            schema = self.definitions[schema["$ref"].rsplit("/", 1)[-1]]
-        if depth > 8:
-            return None
-        if "allOf" in schema or "properties" in schema:
-            merged: dict[str, Any] = {}
-            for part in schema.get("allOf", []):
-                merged.update(self.value(part, depth + 1))
-            merged.update({k: self.value(v, depth + 1) for k, v in schema.get("properties", {}).items()})
-            return merged
-        if "enum" in schema:
-            return schema["enum"][0]
-        kind = schema.get("type")
-        if kind == "array":
-            return [self.value(schema.get("items", {}), depth + 1)]
-        if kind == "object":
-            extra = schema.get("additionalProperties")
-            return {"key": self.value(extra, depth + 1)} if isinstance(extra, dict) else {}
-        if "example" in schema and kind != "string":
-            return schema["example"]
-        if kind == "integer":
-            return int(schema.get("minimum", 1))
-        if kind == "number":
-            return float(schema.get("minimum", 1.5))
-        if kind == "boolean":
-            return True
-        text = str(schema.get("example", "example"))
-        if schema.get("format") == "date-time":
-            return "2024-05-01T12:00:00Z"
-        text = text.ljust(schema.get("minLength", 0), "x")
-        return text[: schema["maxLength"]] if "maxLength" in schema else text
+def _parse_round(count: int, loops: int, sources: list[str] | None) -> dict[str, float]:
+    environment = dict(os.environ)
+    if sources:
+        environment["PYTHONPATH"] = os.pathsep.join([*sources, environment.get("PYTHONPATH", "")])
+    output = subprocess.run(
+        [sys.executable, __file__, "--parse-child", str(count), str(loops)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    ).stdout
+    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return figures
 
 
-def workers_response_type() -> type[Any]:
-    """The response class of ``GET /v2/workers``."""
-    from horde_sdk.ai_horde_api import apimodels
-    from horde_sdk.generic_api.apimodels import HordeRequest
-
-    for name in apimodels.__all__:
-        value = getattr(apimodels, name)
-        if (
-            inspect.isclass(value)
-            and issubclass(value, HordeRequest)
-            and not inspect.isabstract(value)
-            and str(value.get_http_method()) == "GET"
-            and str(value.get_api_endpoint_subpath()) == "/v2/workers"
-        ):
-            answer: type[Any] = value.get_default_success_response_type()
-            return answer
-    raise SystemExit("no request class for GET /v2/workers yet")
-
-
-def workers_payload(swagger: dict[str, Any], count: int) -> bytes:
-    """A ``GET /v2/workers`` answer of ``count`` workers from the swagger example (distinct ids and names)."""
-    examples = Examples(swagger["definitions"])
-    template = examples.value({"$ref": "#/definitions/WorkerDetails"})
-    workers = []
-    for index in range(count):
-        worker = json.loads(json.dumps(template))
-        worker["id"] = f"00000000-0000-4000-8000-{index:012d}"
-        worker["name"] = f"bench-worker-{index}"
-        workers.append(worker)
-    return json.dumps(workers).encode("utf-8")
-
-
-def measure_parse(swagger: dict[str, Any], count: int, rounds: int) -> None:
-    response_type = workers_response_type()
-    payload = workers_payload(swagger, count)
-    started = time.perf_counter()
-    response_type.model_validate_json(payload)
-    first_ms = (time.perf_counter() - started) * 1000
-    timings = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response_type.model_validate_json(payload)
-        timings.append(time.perf_counter() - started)
-    median = statistics.median(timings)
-    print(f"parse GET /v2/workers ({count} workers, {len(payload) / 1024:.0f} KiB) with {response_type.__name__}:")
-    print(f"  first parse (builds the validators): {first_ms:.1f} ms")
+def measure_parse(count: int, rounds: int, loops: int) -> None:
+    """Print the ``GET /v2/workers`` parse figures, next to the baseline commit's in the same run when git can."""
+    size_kib = len(production_workers_json(count)) // 1024
     print(
-        f"  steady state: {median * 1000:.2f} ms per answer (median of {rounds}), "
-        f"{count / median:,.0f} workers/s, {len(payload) / median / 1e6:.1f} MB/s"
+        f"parse GET /v2/workers ({count} production-shaped workers, {size_kib} KiB), "
+        f"µs per answer, median of {loops} parses per round, {rounds} interleaved rounds:"
+    )
+    with baseline_sources() as sources:
+        ours: dict[str, list[float]] = {"validate": [], "validate_json": []}
+        before: dict[str, list[float]] = {"validate": [], "validate_json": []}
+        for _ in range(rounds):
+            for name, value in _parse_round(count, loops, None).items():
+                ours[name].append(value)
+            if sources is not None:
+                for name, value in _parse_round(count, loops, sources).items():
+                    before[name].append(value)
+    for name, mine in ours.items():
+        if sources is None:
+            print(f"  {name:<14} {summary(mine)} µs (no git: baseline {BASELINE_COMMIT[:8]} not measured)")
+        else:
+            print(ratio_line(f"{name} (this tree vs {BASELINE_COMMIT[:8]})", mine, before[name]))
+            print(f"    this tree {summary(mine)}   baseline {summary(before[name])}")
+    print(
+        f"  reference (issue 16, {PRODUCTION_WORKER_COUNT} workers): before {TODAY_VALIDATE_US} µs validate and "
+        f"{TODAY_VALIDATE_JSON_US} µs validate_json; target: at least 1.5x faster (ratio <= 0.67)"
     )
 
 
@@ -148,15 +120,18 @@ def measure_imports() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=300, help="workers in the parsed answer")
-    parser.add_argument("--rounds", type=int, default=50, help="timed parses")
-    parser.add_argument("--swagger", type=Path, default=None, help="swagger.json to build the example from")
+    parser.add_argument("--workers", type=int, default=PRODUCTION_WORKER_COUNT, help="workers in the parsed answer")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (each one child per tree)")
+    parser.add_argument("--loops", type=int, default=60, help="timed parses per round")
     parser.add_argument("--skip-imports", action="store_true", help="skip the clean-venv import timings")
+    parser.add_argument("--parse-child", nargs=2, type=int, metavar=("COUNT", "LOOPS"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.parse_child:
+        _parse_child(*arguments.parse_child)
+        return 0
     if not arguments.skip_imports:
         measure_imports()
-    swagger = json.loads((arguments.swagger or find_swagger()).read_text(encoding="utf-8"))
-    measure_parse(swagger, arguments.workers, arguments.rounds)
+    measure_parse(arguments.workers, arguments.rounds, arguments.loops)
     return 0
 
 

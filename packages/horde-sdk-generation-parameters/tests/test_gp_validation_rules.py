@@ -1,7 +1,10 @@
 """Values no server can accept are rejected with an error naming the field and the rule; the rest are kept."""
 
+import enum
+import json
+import logging
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import pytest
@@ -25,6 +28,7 @@ from horde_sdk.generation_parameters import (
     TextGenerationParametersTemplate,
     TIEntry,
 )
+from horde_sdk.generation_parameters.validation import UNKNOWN_KNOWN_VALUE_EVENT, KnownValue
 
 IMAGE = {"prompt": "a lighthouse at dusk"}
 TEXT = {"prompt": "The lighthouse keeper said"}
@@ -254,3 +258,42 @@ def test_json_dump_writes_bytes_as_base64_text() -> None:
     restored = ImageGenerationParameters.model_validate_json(parameters.model_dump_json())
     assert restored.img2img is not None
     assert restored.img2img.source_image == "/wA="
+
+
+class _CountingKnownValue(KnownValue):
+    """A KnownValue that counts how often its Python check runs."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self, known: type[enum.Enum]) -> None:
+        super().__init__(known)
+        self.calls = 0
+
+    def check(self, value: Any, info: pydantic.ValidationInfo) -> Any:
+        self.calls += 1
+        return super().check(value, info)
+
+
+class _Colour(enum.StrEnum):
+    red = "red"
+    blue = "blue"
+
+
+def test_known_values_in_a_long_list_are_resolved_without_a_python_call_per_entry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    counting = _CountingKnownValue(_Colour)
+
+    class Entry(pydantic.BaseModel):
+        colour: Annotated[_Colour | str, counting]
+
+    entries = pydantic.TypeAdapter(list[Entry]).validate_json(
+        json.dumps([{"colour": "red"}, {"colour": "blue"}] * 100 + [{"colour": "mauve"}])
+    )
+    assert counting.calls == 1  # the unknown value only
+    assert type(entries[0].colour) is _Colour
+    assert entries[-1].colour == "mauve"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"{UNKNOWN_KNOWN_VALUE_EVENT}: colour='mauve' is not in _Colour (accepted anyway; is the SDK out of date?)"
+    ]
+    assert Entry.model_json_schema()["properties"]["colour"]["anyOf"][1] == {"type": "string"}

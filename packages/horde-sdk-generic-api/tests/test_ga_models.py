@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+import time
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from horde_sdk.generic_api.apimodels import HordeResponseRootModel, RequestErrorResponse
+from horde_sdk.generic_api.apimodels import HordeResponseBaseModel, HordeResponseRootModel, RequestErrorResponse
 from horde_sdk.generic_api.consts import ModelStrictness, get_default_frozen_model_config_dict, get_model_strictness
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable, is_unequatable, is_unhashable
 from horde_sdk.generic_api.testing import enable_strict_models, strict_models_enabled
@@ -163,3 +166,53 @@ def test_a_lenient_mixin_after_the_request_base_cannot_make_a_request_lenient():
         """
     )
     assert result.stdout.split() == ["allow", "forbid", "rejected"], result.stderr
+
+
+class _Entry(HordeResponseBaseModel):
+    name: str
+
+    @classmethod
+    def get_api_model_name(cls) -> str | None:
+        return "Entry"
+
+
+class _Entries(HordeResponseRootModel[tuple[_Entry, ...]]):
+    @classmethod
+    def get_api_model_name(cls) -> str | None:
+        return "_ANONYMOUS_MODEL"
+
+
+def test_nested_responses_are_built_without_a_python_hook_per_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A declared private attribute (or a custom __init__ pydantic calls) runs Python for every entry of a list.
+    for cls in (_Entry, _Entries, RequestErrorResponse):
+        assert cls.__pydantic_post_init__ is None, cls
+        assert not cls.__pydantic_custom_init__, cls
+    clock = iter([10.0, 20.0, 30.0])
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    listing = _Entries.model_validate_json(json.dumps([{"name": str(i)} for i in range(50)]))
+    assert listing.time_constructed == 10.0  # stamped by the call, once
+    assert listing.root[0].__pydantic_private__ is None  # entries untouched while parsing
+    assert listing.root[3].time_constructed == 20.0  # an entry is stamped when first asked
+    assert listing.root[3].time_constructed == 20.0
+    assert listing == _Entries.model_validate([{"name": str(i)} for i in range(50)])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: _Entry(name="a"),
+        lambda: _Entry.model_validate({"name": "a"}),
+        lambda: _Entry.model_validate_json('{"name": "a"}'),
+        lambda: _Entry.model_validate_strings({"name": "a"}),
+        lambda: _Entry.model_construct(name="a"),
+        lambda: _Entries([_Entry(name="a")]),
+        lambda: _Entries.model_validate_json('[{"name": "a"}]'),
+    ],
+)
+def test_every_way_of_building_a_response_stamps_it(build: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "monotonic", lambda: 7.0)
+    built = build()
+    monkeypatch.setattr(time, "monotonic", lambda: 99.0)
+    assert built.time_constructed == 7.0
+    assert built._time_constructed == 7.0
+    assert built.model_copy().time_constructed == 7.0

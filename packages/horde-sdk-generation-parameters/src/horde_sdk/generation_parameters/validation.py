@@ -202,6 +202,18 @@ class KnownValue(_AfterCheck):
         """Return the enum member for a known value; log and return an unknown value unchanged."""
         return resolve_known_value(value, self.known, _field_name(info))
 
+    def __get_pydantic_core_schema__(self, source_type: Any, handler: GetCoreSchemaHandler) -> "CoreSchema":  # noqa: ANN401
+        """Try the enum first in pydantic-core; only a value it does not know reaches :meth:`check`.
+
+        Response lists (``/v2/workers``) hold a known value per entry; resolving it in Rust keeps Python out
+        of the per-entry path. Whatever the enum rejects is validated as before (the annotated type, then
+        :meth:`check`), so an unknown value is still accepted and logged.
+        """
+        from pydantic_core import core_schema  # noqa: PLC0415 (deferred: only when a model is built)
+
+        fallback = super().__get_pydantic_core_schema__(source_type, handler)
+        return core_schema.union_schema([handler.generate_schema(self.known), fallback], mode="left_to_right")
+
 
 def field_with_former_names(name: str, *former_names: str, default: Any, description: str) -> Any:  # noqa: ANN401
     """Return a `Field` which also accepts the former (API) names of the field on input.

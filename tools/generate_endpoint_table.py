@@ -68,7 +68,14 @@ def request_classes() -> dict[tuple[str, str], list[type[Any]]]:
 
 
 def _names_in(node: ast.AST) -> set[str]:
-    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+    """Names used in ``node``: plain names and those read from the lazy ``_models`` (apimodels) package."""
+    names = {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+    names |= {
+        child.attr
+        for child in ast.walk(node)
+        if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name) and child.value.id == "_models"
+    }
+    return names
 
 
 def simple_client_methods() -> dict[str, list[str]]:

@@ -31,20 +31,74 @@ def cold_import_ms(statement: str, runs: int = 7, python: str = sys.executable) 
     return measured - baseline
 
 
-def importtime_ms(module: str) -> float:
-    """Cumulative import time of ``module`` in ms as reported by ``python -X importtime`` (median of 5)."""
-    values = []
-    for _ in range(5):
-        result = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, check=True
-        )
-        total = 0
-        for line in result.stderr.splitlines():
-            parts = line.split("|")
-            if len(parts) == 3 and parts[2].strip() == module:
-                total = int(parts[1])
-        values.append(total / 1000)
-    return statistics.median(values)
+_MARK = "--- horde-sdk bench: the statement starts here ---"
+_CPU = "--- horde-sdk bench: CPU seconds of the statement: "
+
+
+def importtime_ms(statement: str, python: str = sys.executable) -> tuple[float, float]:
+    """Import cost in ms of ``statement`` in a fresh interpreter: ``-X importtime``'s sum and the CPU time.
+
+    The interpreter's own start-up imports are left out: a marker is written to stderr just before the
+    statement runs, and the cumulative times of the top-level imports after it are added up. The second
+    figure is the process CPU time the statement took; on a machine shared with other work it moves far less
+    than wall time, which is what ``-X importtime`` reports.
+    """
+    code = (
+        f"import sys, time\nsys.stderr.write({_MARK!r} + '\\n')\n_started = time.process_time()\n{statement}\n"
+        f"sys.stderr.write({_CPU!r} + repr(time.process_time() - _started) + '\\n')"
+    )
+    # Byte code caches are written (a user's install has them; PYTHONDONTWRITEBYTECODE would time compiling).
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    result = subprocess.run(
+        [python, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True, env=environment
+    )
+    after_mark = result.stderr.split(_MARK, 1)[1]
+    total = 0
+    cpu = 0.0
+    for line in after_mark.splitlines():
+        if line.startswith(_CPU):
+            cpu = float(line.removeprefix(_CPU))
+        parts = line.split("|")
+        # Top-level imports have one space before the name; nested ones are indented further.
+        if len(parts) == 3 and parts[2].startswith(" ") and not parts[2].startswith("  "):
+            total += int(parts[1])
+    return total / 1000, cpu * 1000
+
+
+def import_samples(
+    statements: dict[str, str], python: str, rounds: int = 9
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Interleaved ``importtime_ms`` samples of each statement, one fresh interpreter each.
+
+    Returns, per label, the ``-X importtime`` series and the CPU series (round ``i`` of every label was
+    measured in the same pass, so their ratios cancel drift in the machine's load).
+    """
+    samples: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in statements}
+    for statement in statements.values():
+        importtime_ms(statement, python)  # writes the byte code caches of a fresh venv
+    for _ in range(rounds):
+        for label, statement in statements.items():
+            wall, cpu = importtime_ms(statement, python)
+            samples[label][0].append(wall)
+            samples[label][1].append(cpu)
+    return samples
+
+
+def print_import_ratios(
+    statements: dict[str, str], floors: dict[str, str], python: str, rounds: int = 9, *, heading: str = ""
+) -> None:
+    """Print each statement's import cost against each floor: CPU time, and ``-X importtime``'s wall time."""
+    samples = import_samples({**floors, **statements}, python, rounds)
+    if heading:
+        print(heading)
+    for label in floors:
+        wall, cpu = samples[label]
+        print(f"  floor {label}: CPU {summary(cpu)} ms, -X importtime {summary(wall)} ms")
+    for label in statements:
+        wall, cpu = samples[label]
+        for floor in floors:
+            print(ratio_line(f"{label} / {floor} (CPU)", cpu, samples[floor][1], "ms"))
+        print(f"    -X importtime (wall, moves with the machine's load): {summary(wall)} ms")
 
 
 @contextlib.contextmanager
@@ -71,8 +125,10 @@ def cpu_count() -> int:
 
 
 @contextlib.contextmanager
-def clean_venv(*distributions: str) -> Iterator[str]:
+def clean_venv(*distributions: str, packages: Path | None = None) -> Iterator[str]:
     """Yield the python of a fresh venv holding only the given packages/ distributions (and their deps).
+
+    ``packages`` is the folder holding the distributions (default: this tree's ``packages/``).
 
     Import-time figures are taken there: a development environment holds extra packages (click, rich)
     that httpx imports when present, which a client author's light install does not have.
@@ -81,7 +137,7 @@ def clean_venv(*distributions: str) -> Iterator[str]:
         venv = Path(folder) / "venv"
         subprocess.run([sys.executable, "-m", "uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
         python = str(venv / "bin" / "python")
-        paths = [str(REPO / "packages" / name) for name in distributions]
+        paths = [str((packages or REPO / "packages") / name) for name in distributions]
         subprocess.run(
             [sys.executable, "-m", "uv", "pip", "install", "-q", "--compile-bytecode", "--python", python, *paths],
             check=True,

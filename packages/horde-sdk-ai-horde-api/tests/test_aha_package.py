@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,36 @@ def test_import_is_lazy():
     code = "import sys, horde_sdk.ai_horde_api; print('pydantic' in sys.modules, 'httpx' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False False"
+
+
+def test_the_readme_client_example_imports_only_what_it_uses():
+    # The simple client used to import every apimodels module (and the results) at import: 3.2x the floor.
+    code = (
+        "import sys\n"
+        "from horde_sdk.ai_horde_api import AIHordeAPISimpleClient\n"
+        "from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest\n"
+        "print(sorted(m for m in sys.modules if m.startswith('horde_sdk.ai_horde_api.')))\n"
+        "results = sys.modules.get('horde_sdk.ai_horde_api.results')\n"
+        "print(results is not None and 'ImageGenerationResult' in object.__getattribute__(results, '__dict__'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listing, results_executed = result.stdout.strip().splitlines()
+    imported = set(ast.literal_eval(listing))
+    models = {name.rsplit(".", 1)[-1] for name in imported if name.startswith("horde_sdk.ai_horde_api.apimodels.")}
+    assert models <= {"base", "common", "generate_image"}, models
+    assert results_executed == "False"  # set up lazily, run on the first job
+    assert "horde_sdk.ai_horde_api.simple_clients" in imported
+
+
+def test_lazy_results_module_works_when_first_used():
+    code = (
+        "import sys\n"
+        "from horde_sdk.ai_horde_api import job_flows\n"
+        "from horde_sdk.ai_horde_api.results import ImageGenerationResult\n"
+        "print(job_flows._results.ImageGenerationResult is ImageGenerationResult)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"
 
 
 def test_rc_values_are_their_own_wire_names():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 
@@ -182,3 +184,20 @@ def test_check_refuses_parameters_of_another_kind():
     flags = ImageWorkerFeatureFlags.from_deploy_config(ImageWorkerDeployConfig(dreamer_name="w"))
     with pytest.raises(TypeError, match="TextGenerationParameters"):
         flags.check(TextGenerationParameters(prompt="x"))  # type: ignore[arg-type]
+
+
+def test_using_the_feature_flags_does_not_import_yaml(tmp_path) -> None:
+    # PyYAML is for reading a configuration file; building flags from a config object never needs it.
+    config_file = tmp_path / "bridgeData.yaml"
+    config_file.write_text("dreamer_name: w\nmax_power: 8\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from horde_sdk.deploy_config import ImageWorkerDeployConfig, load_deploy_config\n"
+        "from horde_sdk.worker.feature_flags import ImageWorkerFeatureFlags\n"
+        "flags = ImageWorkerFeatureFlags.from_deploy_config(ImageWorkerDeployConfig(dreamer_name='w', max_power=8))\n"
+        "print(flags.max_pixels > 0, 'yaml' in sys.modules)\n"
+        f"load_deploy_config({str(config_file)!r})\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False", "True"]

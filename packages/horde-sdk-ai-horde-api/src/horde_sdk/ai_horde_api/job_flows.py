@@ -30,33 +30,10 @@ import random
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from horde_sdk.ai_horde_api.apimodels.alchemy import (
-    AlchemyAsyncRequest,
-    AlchemyAsyncResponse,
-    AlchemyStatusRequest,
-    AlchemyStatusResponse,
-    DeleteAlchemyRequest,
-)
-from horde_sdk.ai_horde_api.apimodels.generate_image import (
-    DeleteImageGenerateRequest,
-    GenerateAsyncDryRunResponse,
-    ImageGenerateAsyncRequest,
-    ImageGenerateAsyncResponse,
-    ImageGenerateCheckRequest,
-    ImageGenerateCheckResponse,
-    ImageGenerateStatusRequest,
-    ImageGenerateStatusResponse,
-    ImageGenerationEntry,
-)
-from horde_sdk.ai_horde_api.apimodels.generate_text import (
-    DeleteTextGenerateRequest,
-    TextGenerateAsyncRequest,
-    TextGenerateAsyncResponse,
-    TextGenerateStatusRequest,
-    TextGenerateStatusResponse,
-)
+from horde_sdk.ai_horde_api import apimodels as _models
+from horde_sdk.ai_horde_api._lazy import lazy_module
 from horde_sdk.ai_horde_api.consts import ALCHEMY_FORM_STATE, ALCHEMY_REQUEST_STATE, WARNING_CODE
 from horde_sdk.ai_horde_api.exceptions import (
     AIHordeDownloadError,
@@ -67,23 +44,42 @@ from horde_sdk.ai_horde_api.exceptions import (
 )
 from horde_sdk.ai_horde_api.fields import JobID
 from horde_sdk.ai_horde_api.progress import JOB_KIND, JOB_STATE, GenerationProgress
-from horde_sdk.ai_horde_api.results import (
-    AlchemyCaptionResult,
-    AlchemyImageResult,
-    AlchemyInterrogationResult,
-    AlchemyJobResult,
-    AlchemyNSFWResult,
-    AlchemyOtherResult,
-    AlchemyResult,
-    ImageGenerationJobResult,
-    ImageGenerationResult,
-    TextGenerationJobResult,
-    TextGenerationResult,
-)
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import RawResponse, SleepAction, TransportFailure
 from horde_sdk.generic_api.exceptions import HordeNotFoundError, HordeUnexpectedResponseTypeError
 from horde_sdk.generic_api.settings import RetryPolicy
+
+# Request and response models are looked up on first use through the lazy ``apimodels`` package: importing
+# them all here made the client cost more at import than every model a script actually uses.
+if TYPE_CHECKING:
+    from horde_sdk.ai_horde_api import results as _results
+    from horde_sdk.ai_horde_api.results import (
+        AlchemyJobResult,
+        AlchemyResult,
+        ImageGenerationJobResult,
+        TextGenerationJobResult,
+    )
+else:
+    _results = lazy_module("horde_sdk.ai_horde_api.results")
+
+if TYPE_CHECKING:
+    from horde_sdk.ai_horde_api.apimodels.alchemy import (
+        AlchemyAsyncRequest,
+        AlchemyStatusResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.generate_image import (
+        GenerateAsyncDryRunResponse,
+        ImageGenerateAsyncRequest,
+        ImageGenerateAsyncResponse,
+        ImageGenerateCheckResponse,
+        ImageGenerateStatusResponse,
+        ImageGenerationEntry,
+    )
+    from horde_sdk.ai_horde_api.apimodels.generate_text import (
+        TextGenerateAsyncRequest,
+        TextGenerateAsyncResponse,
+        TextGenerateStatusResponse,
+    )
 
 __all__ = [
     "ALCHEMY_POLLING",
@@ -497,7 +493,7 @@ def _is_url(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
-class ImageJob(GenerationJob[ImageGenerationJobResult]):
+class ImageJob(GenerationJob["ImageGenerationJobResult"]):
     """An image request from submission to downloaded images (see :data:`IMAGE_POLLING`)."""
 
     kind = JOB_KIND.image
@@ -511,13 +507,13 @@ class ImageJob(GenerationJob[ImageGenerationJobResult]):
         self.n = request.params.n if request.params is not None else 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return DeleteImageGenerateRequest(id=job_id)
+        return _models.DeleteImageGenerateRequest(id=job_id)
 
     def run(self) -> JobFlow[ImageGenerationJobResult]:
         """Submit, poll ``check``, fetch ``status`` once, download the images."""
         self._start_clock()
         accepted = yield ApiCallAction(self.request)
-        if not isinstance(accepted, ImageGenerateAsyncResponse) or accepted.id_ is None:
+        if not isinstance(accepted, _models.ImageGenerateAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
         self.kudos = accepted.kudos or 0.0
@@ -527,14 +523,14 @@ class ImageJob(GenerationJob[ImageGenerationJobResult]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            check = yield ApiCallAction(ImageGenerateCheckRequest(id=JobID(self.job_id)))
+            check = yield ApiCallAction(_models.ImageGenerateCheckRequest(id=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(check)):
                 break
             delay = self.polling.next_delay(check.wait_time, delay)
         # The check said done: the follow-up is settled (nothing left to cancel), images may be fetched.
         self.settled = True
-        status = yield ApiCallAction(ImageGenerateStatusRequest(id=JobID(self.job_id)))
+        status = yield ApiCallAction(_models.ImageGenerateStatusRequest(id=JobID(self.job_id)))
         yield self._event(JOB_STATE.downloading, finished=len(status.generations or ()), kudos=status.kudos)
         result = yield from self._result(status)
         yield self._event(JOB_STATE.done, finished=len(result.generations), kudos=result.kudos)
@@ -544,7 +540,7 @@ class ImageJob(GenerationJob[ImageGenerationJobResult]):
         entries = list(status.generations or ())
         images = yield from self._images(entries)
         generations = tuple(
-            ImageGenerationResult(
+            _results.ImageGenerationResult(
                 image=image,
                 generation_id=entry.id_,
                 seed=entry.seed,
@@ -558,7 +554,7 @@ class ImageJob(GenerationJob[ImageGenerationJobResult]):
             for entry, image in zip(entries, images, strict=True)
         )
         kudos = status.kudos if status.kudos else self.kudos
-        return ImageGenerationJobResult(
+        return _results.ImageGenerationJobResult(
             job_id=self.job_id or "", generations=generations, kudos=kudos, shared=bool(status.shared)
         )
 
@@ -581,12 +577,12 @@ class ImageJob(GenerationJob[ImageGenerationJobResult]):
         return images
 
     def _partial_result(self, answer: HordeResponse) -> Generator[JobAction, Any, ImageGenerationJobResult | None]:
-        if not isinstance(answer, ImageGenerateStatusResponse):
+        if not isinstance(answer, _models.ImageGenerateStatusResponse):
             return None
         return (yield from self._result(answer))
 
 
-class TextJob(GenerationJob[TextGenerationJobResult]):
+class TextJob(GenerationJob["TextGenerationJobResult"]):
     """A text request from submission to finished texts (see :data:`TEXT_POLLING`).
 
     A cancelled text request may keep answering ``done: false``; this flow never waits for ``done`` after
@@ -604,13 +600,13 @@ class TextJob(GenerationJob[TextGenerationJobResult]):
         self.n = (request.params.n if request.params is not None else None) or 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return DeleteTextGenerateRequest(id=job_id)
+        return _models.DeleteTextGenerateRequest(id=job_id)
 
     def run(self) -> JobFlow[TextGenerationJobResult]:
         """Submit, poll the text status until done."""
         self._start_clock()
         accepted = yield ApiCallAction(self.request)
-        if not isinstance(accepted, TextGenerateAsyncResponse) or accepted.id_ is None:
+        if not isinstance(accepted, _models.TextGenerateAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
         self.kudos = accepted.kudos or 0.0
@@ -620,7 +616,7 @@ class TextJob(GenerationJob[TextGenerationJobResult]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status = yield ApiCallAction(TextGenerateStatusRequest(id=JobID(self.job_id)))
+            status = yield ApiCallAction(_models.TextGenerateStatusRequest(id=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(status)):
                 break
@@ -632,7 +628,7 @@ class TextJob(GenerationJob[TextGenerationJobResult]):
 
     def _result(self, status: TextGenerateStatusResponse) -> TextGenerationJobResult:
         generations = tuple(
-            TextGenerationResult(
+            _results.TextGenerationResult(
                 text=entry.text or "",
                 seed=entry.seed,
                 worker_id=entry.worker_id,
@@ -643,13 +639,13 @@ class TextJob(GenerationJob[TextGenerationJobResult]):
             )
             for entry in status.generations or ()
         )
-        return TextGenerationJobResult(
+        return _results.TextGenerationJobResult(
             job_id=self.job_id or "", generations=generations, kudos=status.kudos if status.kudos else self.kudos
         )
 
     def _partial_result(self, answer: HordeResponse) -> Generator[JobAction, Any, TextGenerationJobResult | None]:
         yield from ()
-        if not isinstance(answer, TextGenerateStatusResponse):
+        if not isinstance(answer, _models.TextGenerateStatusResponse):
             return None
         return self._result(answer)
 
@@ -657,7 +653,7 @@ class TextJob(GenerationJob[TextGenerationJobResult]):
 _TERMINAL_ALCHEMY = frozenset({ALCHEMY_REQUEST_STATE.partial, ALCHEMY_REQUEST_STATE.cancelled})
 
 
-class AlchemyJob(GenerationJob[AlchemyJobResult]):
+class AlchemyJob(GenerationJob["AlchemyJobResult"]):
     """An alchemy request from submission to one result per form (see :data:`ALCHEMY_POLLING`).
 
     Post-processor forms (upscalers, face fixers, background removal) deliver a URL of the new image; it is
@@ -673,13 +669,13 @@ class AlchemyJob(GenerationJob[AlchemyJobResult]):
         self.n = len(request.forms or ()) or 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return DeleteAlchemyRequest(id=job_id)
+        return _models.DeleteAlchemyRequest(id=job_id)
 
     def run(self) -> JobFlow[AlchemyJobResult]:
         """Submit, poll the interrogation status until every form is done, download post-processed images."""
         self._start_clock()
         accepted = yield ApiCallAction(self.request)
-        if not isinstance(accepted, AlchemyAsyncResponse) or accepted.id_ is None:
+        if not isinstance(accepted, _models.AlchemyAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
         yield self._event(JOB_STATE.submitted)
@@ -687,7 +683,7 @@ class AlchemyJob(GenerationJob[AlchemyJobResult]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status: AlchemyStatusResponse = yield ApiCallAction(AlchemyStatusRequest(id=JobID(self.job_id)))
+            status: AlchemyStatusResponse = yield ApiCallAction(_models.AlchemyStatusRequest(id=JobID(self.job_id)))
             self.polls += 1
             forms = status.forms or ()
             finished = sum(1 for form in forms if form.state == ALCHEMY_FORM_STATE.done)
@@ -725,21 +721,21 @@ class AlchemyJob(GenerationJob[AlchemyJobResult]):
             raw = form.result.root if form.result is not None else None
             value = _typed_form_value(name, _form_value(form.form, raw))
             if state != ALCHEMY_FORM_STATE.done:
-                results.append(AlchemyOtherResult(form=name, state=state, result=raw))
+                results.append(_results.AlchemyOtherResult(form=name, state=state, result=raw))
             elif _is_url(value):
-                results.append(AlchemyImageResult(form=name, state=state, image=next(downloaded)))
+                results.append(_results.AlchemyImageResult(form=name, state=state, image=next(downloaded)))
             elif name == "caption" and isinstance(value, str):
-                results.append(AlchemyCaptionResult(form=name, state=state, caption=value))
+                results.append(_results.AlchemyCaptionResult(form=name, state=state, caption=value))
             elif name == "nsfw" and isinstance(value, bool):
-                results.append(AlchemyNSFWResult(form=name, state=state, nsfw=value))
+                results.append(_results.AlchemyNSFWResult(form=name, state=state, nsfw=value))
             elif name == "interrogation" and isinstance(value, dict):
-                results.append(AlchemyInterrogationResult(form=name, state=state, interrogation=value))
+                results.append(_results.AlchemyInterrogationResult(form=name, state=state, interrogation=value))
             else:
-                results.append(AlchemyOtherResult(form=name, state=state, result=raw))
-        return AlchemyJobResult(job_id=self.job_id or "", forms=tuple(results), state=str(status.state or ""))
+                results.append(_results.AlchemyOtherResult(form=name, state=state, result=raw))
+        return _results.AlchemyJobResult(job_id=self.job_id or "", forms=tuple(results), state=str(status.state or ""))
 
     def _partial_result(self, answer: HordeResponse) -> Generator[JobAction, Any, AlchemyJobResult | None]:
-        if not isinstance(answer, AlchemyStatusResponse):
+        if not isinstance(answer, _models.AlchemyStatusResponse):
             return None
         return (yield from self._result(answer))
 
@@ -783,4 +779,4 @@ def dry_run_flow(
     request: ImageGenerateAsyncRequest | TextGenerateAsyncRequest,
 ) -> JobFlow[GenerateAsyncDryRunResponse]:
     """A flow asking the server what ``request`` would cost (it is sent with ``dry_run: true``; nothing queues)."""
-    return call_flow(request.model_copy(update={"dry_run": True}), GenerateAsyncDryRunResponse)
+    return call_flow(request.model_copy(update={"dry_run": True}), _models.GenerateAsyncDryRunResponse)

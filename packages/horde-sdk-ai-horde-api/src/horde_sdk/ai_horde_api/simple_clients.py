@@ -29,104 +29,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
 import anyio
 import anyio.abc
 from typing_extensions import Unpack
 
+from horde_sdk.ai_horde_api import apimodels as _models
 from horde_sdk.ai_horde_api.ai_horde_clients import (
     AIHordeAPIAsyncClientSession,
     AIHordeAPIClientSession,
     AIHordeClientOptions,
-)
-from horde_sdk.ai_horde_api.apimodels.alchemy import AlchemyAsyncRequest
-from horde_sdk.ai_horde_api.apimodels.collections import (
-    AllCollectionsRequest,
-    AllCollectionsResponse,
-    CollectionDetailsResponse,
-    SingleCollectionByNameRequest,
-    SingleCollectionRequest,
-)
-from horde_sdk.ai_horde_api.apimodels.common import SimpleResponse
-from horde_sdk.ai_horde_api.apimodels.filters import (
-    AllFiltersRequest,
-    AllFiltersResponse,
-    CheckPromptSuspicionRequest,
-    FilterPromptSuspicionResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.generate_image import GenerateAsyncDryRunResponse, ImageGenerateAsyncRequest
-from horde_sdk.ai_horde_api.apimodels.generate_text import TextGenerateAsyncRequest
-from horde_sdk.ai_horde_api.apimodels.kudos import KudosTransferRequest, KudosTransferResponse
-from horde_sdk.ai_horde_api.apimodels.sharedkeys import (
-    CreateSharedKeyRequest,
-    DeleteSharedKeyRequest,
-    ModifySharedKeyRequest,
-    SharedKeyDetailsResponse,
-    SingleSharedKeyRequest,
-)
-from horde_sdk.ai_horde_api.apimodels.stats import (
-    ImageStatsModelsRequest,
-    ImageStatsModelsResponse,
-    ImageStatsTotalsRequest,
-    ImageStatsTotalsResponse,
-    TextStatsModelsRequest,
-    TextStatsModelsResponse,
-    TextStatsTotalsRequest,
-    TextStatsTotalsResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.status import (
-    AllActiveModelsRequest,
-    AllActiveModelsResponse,
-    HordeHeartbeatRequest,
-    HordeHeartbeatResponse,
-    HordePerformanceRequest,
-    HordePerformanceResponse,
-    NewsRequest,
-    NewsResponse,
-    SingleActiveModelRequest,
-    SingleActiveModelResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.styles import (
-    AllImageStylesRequest,
-    AllImageStylesResponse,
-    AllTextStylesRequest,
-    AllTextStylesResponse,
-    ImageStyleDetailsResponse,
-    SingleImageStyleByNameRequest,
-    SingleImageStyleRequest,
-    SingleTextStyleByNameRequest,
-    SingleTextStyleRequest,
-    TextStyleDetailsResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.teams import (
-    AllTeamDetailsRequest,
-    AllTeamDetailsResponse,
-    SingleTeamDetailsRequest,
-    SingleTeamDetailsResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.users import (
-    FindUserRequest,
-    ModifyUserRequest,
-    ModifyUserResponse,
-    SingleUserDetailsRequest,
-    UserDetailsResponse,
-)
-from horde_sdk.ai_horde_api.apimodels.workers import (
-    AllWorkerMessagesRequest,
-    AllWorkerMessagesResponse,
-    AllWorkersDetailsRequest,
-    AllWorkersDetailsResponse,
-    DeleteWorkerMessageRequest,
-    DeleteWorkerRequest,
-    DeleteWorkerResponse,
-    ModifyWorkerRequest,
-    ModifyWorkerResponse,
-    SendWorkerMessageRequest,
-    SingleWorkerDetailsRequest,
-    SingleWorkerDetailsResponse,
-    SingleWorkerNameDetailsRequest,
-    WorkerMessageResponse,
 )
 from horde_sdk.ai_horde_api.consts import MODEL_STATE, MODEL_TYPE, WORKER_TYPE
 from horde_sdk.ai_horde_api.fields import CollectionID, MessageID, SharedKeyID, StyleID, TeamID, UserID, WorkerID
@@ -147,13 +60,71 @@ from horde_sdk.ai_horde_api.job_flows import (
     dry_run_flow,
 )
 from horde_sdk.ai_horde_api.progress import JOB_KIND, GenerationProgress, ProgressCallback
-from horde_sdk.ai_horde_api.results import AlchemyJobResult, ImageGenerationJobResult, TextGenerationJobResult
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import RawResponse, SleepAction, TransportFailure
 from horde_sdk.generic_api.exceptions import HordeError, HordeNotFoundError
 from horde_sdk.generic_api.log import get_logger
 from horde_sdk.generic_api.settings import HordeClientSettings
 from horde_sdk.generic_api.transport import AsyncHTTPClient, AsyncTransport, SyncHTTPClient, SyncTransport
+
+# Request and response models are looked up on first use through the lazy ``apimodels`` package: importing
+# them all here made the client cost more at import than every model a script actually uses.
+if TYPE_CHECKING:
+    from horde_sdk.ai_horde_api.apimodels.alchemy import AlchemyAsyncRequest
+    from horde_sdk.ai_horde_api.apimodels.collections import (
+        AllCollectionsResponse,
+        CollectionDetailsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.common import SimpleResponse
+    from horde_sdk.ai_horde_api.apimodels.filters import (
+        AllFiltersResponse,
+        FilterPromptSuspicionResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.generate_image import GenerateAsyncDryRunResponse, ImageGenerateAsyncRequest
+    from horde_sdk.ai_horde_api.apimodels.generate_text import TextGenerateAsyncRequest
+    from horde_sdk.ai_horde_api.apimodels.kudos import KudosTransferResponse
+    from horde_sdk.ai_horde_api.apimodels.sharedkeys import (
+        CreateSharedKeyRequest,
+        ModifySharedKeyRequest,
+        SharedKeyDetailsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.stats import (
+        ImageStatsModelsResponse,
+        ImageStatsTotalsResponse,
+        TextStatsModelsResponse,
+        TextStatsTotalsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.status import (
+        AllActiveModelsResponse,
+        HordeHeartbeatResponse,
+        HordePerformanceResponse,
+        NewsResponse,
+        SingleActiveModelResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.styles import (
+        AllImageStylesResponse,
+        AllTextStylesResponse,
+        ImageStyleDetailsResponse,
+        TextStyleDetailsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.teams import (
+        AllTeamDetailsResponse,
+        SingleTeamDetailsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.users import (
+        ModifyUserRequest,
+        ModifyUserResponse,
+        UserDetailsResponse,
+    )
+    from horde_sdk.ai_horde_api.apimodels.workers import (
+        AllWorkerMessagesResponse,
+        AllWorkersDetailsResponse,
+        DeleteWorkerResponse,
+        ModifyWorkerResponse,
+        SingleWorkerDetailsResponse,
+        WorkerMessageResponse,
+    )
+    from horde_sdk.ai_horde_api.results import AlchemyJobResult, ImageGenerationJobResult, TextGenerationJobResult
 
 __all__ = [
     "AIHordeAPIAsyncSimpleClient",
@@ -391,17 +362,17 @@ class BaseAIHordeSimpleClient:
     @_operation
     def heartbeat(self) -> _Plan[HordeHeartbeatResponse]:
         """Return the server's heartbeat (is it up, which version)."""
-        return _call(HordeHeartbeatRequest(), HordeHeartbeatResponse)
+        return _call(_models.HordeHeartbeatRequest(), _models.HordeHeartbeatResponse)
 
     @_operation
     def news(self) -> _Plan[NewsResponse]:
         """Return the horde's news, newest first."""
-        return _call(NewsRequest(), NewsResponse)
+        return _call(_models.NewsRequest(), _models.NewsResponse)
 
     @_operation
     def performance(self) -> _Plan[HordePerformanceResponse]:
         """Return the horde's queue sizes, worker counts and throughput."""
-        return _call(HordePerformanceRequest(), HordePerformanceResponse)
+        return _call(_models.HordePerformanceRequest(), _models.HordePerformanceResponse)
 
     @_operation
     def models_status(
@@ -413,36 +384,36 @@ class BaseAIHordeSimpleClient:
         model_state: MODEL_STATE | str | None = None,
     ) -> _Plan[AllActiveModelsResponse]:
         """Return the models workers serve now, with their queues and ETAs."""
-        request = AllActiveModelsRequest(
+        request = _models.AllActiveModelsRequest(
             type=model_type, min_count=min_count, max_count=max_count, model_state=model_state
         )
-        return _call(request, AllActiveModelsResponse)
+        return _call(request, _models.AllActiveModelsResponse)
 
     @_operation
     def model_status(self, model_name: str) -> _Plan[SingleActiveModelResponse]:
         """Return the status of one model."""
-        return _call(SingleActiveModelRequest(model_name=model_name), SingleActiveModelResponse)
+        return _call(_models.SingleActiveModelRequest(model_name=model_name), _models.SingleActiveModelResponse)
 
     # -------------------------------------------------------------------------------------- stats
     @_operation
     def image_stats_totals(self) -> _Plan[ImageStatsTotalsResponse]:
         """Return how many images the horde made (per minute, hour, day, month, total)."""
-        return _call(ImageStatsTotalsRequest(), ImageStatsTotalsResponse)
+        return _call(_models.ImageStatsTotalsRequest(), _models.ImageStatsTotalsResponse)
 
     @_operation
     def image_stats_models(self, model_state: MODEL_STATE | str | None = None) -> _Plan[ImageStatsModelsResponse]:
         """Return how many images each model made."""
-        return _call(ImageStatsModelsRequest(model_state=model_state), ImageStatsModelsResponse)
+        return _call(_models.ImageStatsModelsRequest(model_state=model_state), _models.ImageStatsModelsResponse)
 
     @_operation
     def text_stats_totals(self) -> _Plan[TextStatsTotalsResponse]:
         """Return how many texts and tokens the horde made."""
-        return _call(TextStatsTotalsRequest(), TextStatsTotalsResponse)
+        return _call(_models.TextStatsTotalsRequest(), _models.TextStatsTotalsResponse)
 
     @_operation
     def text_stats_models(self) -> _Plan[TextStatsModelsResponse]:
         """Return how many texts each model made."""
-        return _call(TextStatsModelsRequest(), TextStatsModelsResponse)
+        return _call(_models.TextStatsModelsRequest(), _models.TextStatsModelsResponse)
 
     # ------------------------------------------------------------------------------------ workers
     @_operation
@@ -450,17 +421,21 @@ class BaseAIHordeSimpleClient:
         self, worker_type: WORKER_TYPE | str | None = None, *, name: str | None = None
     ) -> _Plan[AllWorkersDetailsResponse]:
         """Return the workers online (of one type, or whose name is ``name``)."""
-        return _call(AllWorkersDetailsRequest(type=worker_type, name=name), AllWorkersDetailsResponse)
+        return _call(_models.AllWorkersDetailsRequest(type=worker_type, name=name), _models.AllWorkersDetailsResponse)
 
     @_operation
     def worker_by_id(self, worker_id: str) -> _Plan[SingleWorkerDetailsResponse]:
         """Return one worker by id."""
-        return _call(SingleWorkerDetailsRequest(worker_id=WorkerID(worker_id)), SingleWorkerDetailsResponse)
+        return _call(
+            _models.SingleWorkerDetailsRequest(worker_id=WorkerID(worker_id)), _models.SingleWorkerDetailsResponse
+        )
 
     @_operation
     def worker_by_name(self, worker_name: str) -> _Plan[SingleWorkerDetailsResponse]:
         """Return one worker by name."""
-        return _call(SingleWorkerNameDetailsRequest(worker_name=worker_name), SingleWorkerDetailsResponse)
+        return _call(
+            _models.SingleWorkerNameDetailsRequest(worker_name=worker_name), _models.SingleWorkerDetailsResponse
+        )
 
     @_operation
     def modify_worker(
@@ -483,25 +458,25 @@ class BaseAIHordeSimpleClient:
             "name": name,
             "team": team,
         }
-        request = ModifyWorkerRequest.model_validate(
+        request = _models.ModifyWorkerRequest.model_validate(
             {"worker_id": worker_id, **{key: value for key, value in changes.items() if value is not None}}
         )
-        return _call(request, ModifyWorkerResponse)
+        return _call(request, _models.ModifyWorkerResponse)
 
     @_operation
     def delete_worker(self, worker_id: str) -> _Plan[DeleteWorkerResponse]:
         """Delete one of your workers."""
-        return _call(DeleteWorkerRequest(worker_id=WorkerID(worker_id)), DeleteWorkerResponse)
+        return _call(_models.DeleteWorkerRequest(worker_id=WorkerID(worker_id)), _models.DeleteWorkerResponse)
 
     @_operation
     def worker_messages(
         self, *, worker_id: str | None = None, user_id: str | None = None, page: int | None = None
     ) -> _Plan[AllWorkerMessagesResponse]:
         """Return messages to your workers (or to one worker, or, as a moderator, to a user's)."""
-        request = AllWorkerMessagesRequest(
+        request = _models.AllWorkerMessagesRequest(
             worker_id=WorkerID(worker_id) if worker_id else None, user_id=user_id, page=page
         )
-        return _call(request, AllWorkerMessagesResponse)
+        return _call(request, _models.AllWorkerMessagesResponse)
 
     @_operation
     def send_worker_message(
@@ -509,42 +484,42 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[WorkerMessageResponse]:
         """Send a message to a worker (moderators; ``worker_id`` None writes to every worker)."""
         body: dict[str, Any] = {"message": message, "worker_id": worker_id, "origin": origin, "expiry": expiry}
-        request = SendWorkerMessageRequest.model_validate(
+        request = _models.SendWorkerMessageRequest.model_validate(
             {key: value for key, value in body.items() if value is not None}
         )
-        return _call(request, WorkerMessageResponse)
+        return _call(request, _models.WorkerMessageResponse)
 
     @_operation
     def delete_worker_message(self, message_id: str) -> _Plan[SimpleResponse]:
         """Delete a worker message."""
-        return _call(DeleteWorkerMessageRequest(message_id=MessageID(message_id)), SimpleResponse)
+        return _call(_models.DeleteWorkerMessageRequest(message_id=MessageID(message_id)), _models.SimpleResponse)
 
     # -------------------------------------------------------------------------------------- users
     @_operation
     def find_user(self) -> _Plan[UserDetailsResponse]:
         """Return the user of this client's API key (kudos, usage, workers...)."""
-        return _call(FindUserRequest(), UserDetailsResponse)
+        return _call(_models.FindUserRequest(), _models.UserDetailsResponse)
 
     @_operation
     def user_details(self, user_id: int | str) -> _Plan[UserDetailsResponse]:
         """Return one user's public details (and private ones for your own key or as a moderator)."""
-        return _call(SingleUserDetailsRequest(user_id=UserID(int(user_id))), UserDetailsResponse)
+        return _call(_models.SingleUserDetailsRequest(user_id=UserID(int(user_id))), _models.UserDetailsResponse)
 
     @_operation
     def modify_user(self, request: ModifyUserRequest) -> _Plan[ModifyUserResponse]:
         """Change a user (moderators; users may change some of their own fields)."""
-        return _call(request, ModifyUserResponse)
+        return _call(request, _models.ModifyUserResponse)
 
     # --------------------------------------------------------------------------------------- teams
     @_operation
     def teams(self) -> _Plan[AllTeamDetailsResponse]:
         """Return every team."""
-        return _call(AllTeamDetailsRequest(), AllTeamDetailsResponse)
+        return _call(_models.AllTeamDetailsRequest(), _models.AllTeamDetailsResponse)
 
     @_operation
     def team_by_id(self, team_id: str) -> _Plan[SingleTeamDetailsResponse]:
         """Return one team."""
-        return _call(SingleTeamDetailsRequest(team_id=TeamID(team_id)), SingleTeamDetailsResponse)
+        return _call(_models.SingleTeamDetailsRequest(team_id=TeamID(team_id)), _models.SingleTeamDetailsResponse)
 
     # -------------------------------------------------------------------------- styles, collections
     @_operation
@@ -552,72 +527,85 @@ class BaseAIHordeSimpleClient:
         self, *, page: int | None = None, tag: str | None = None, model: str | None = None, sort: str | None = None
     ) -> _Plan[AllImageStylesResponse]:
         """Return a page of image styles."""
-        return _call(AllImageStylesRequest(page=page, tag=tag, model=model, sort=sort), AllImageStylesResponse)
+        return _call(
+            _models.AllImageStylesRequest(page=page, tag=tag, model=model, sort=sort), _models.AllImageStylesResponse
+        )
 
     @_operation
     def image_style(self, style_id: str) -> _Plan[ImageStyleDetailsResponse]:
         """Return one image style by id."""
-        return _call(SingleImageStyleRequest(style_id=StyleID(style_id)), ImageStyleDetailsResponse)
+        return _call(_models.SingleImageStyleRequest(style_id=StyleID(style_id)), _models.ImageStyleDetailsResponse)
 
     @_operation
     def image_style_by_name(self, style_name: str) -> _Plan[ImageStyleDetailsResponse]:
         """Return one image style by name."""
-        return _call(SingleImageStyleByNameRequest(style_name=style_name), ImageStyleDetailsResponse)
+        return _call(_models.SingleImageStyleByNameRequest(style_name=style_name), _models.ImageStyleDetailsResponse)
 
     @_operation
     def text_styles(
         self, *, page: int | None = None, tag: str | None = None, model: str | None = None, sort: str | None = None
     ) -> _Plan[AllTextStylesResponse]:
         """Return a page of text styles."""
-        return _call(AllTextStylesRequest(page=page, tag=tag, model=model, sort=sort), AllTextStylesResponse)
+        return _call(
+            _models.AllTextStylesRequest(page=page, tag=tag, model=model, sort=sort), _models.AllTextStylesResponse
+        )
 
     @_operation
     def text_style(self, style_id: str) -> _Plan[TextStyleDetailsResponse]:
         """Return one text style by id."""
-        return _call(SingleTextStyleRequest(style_id=StyleID(style_id)), TextStyleDetailsResponse)
+        return _call(_models.SingleTextStyleRequest(style_id=StyleID(style_id)), _models.TextStyleDetailsResponse)
 
     @_operation
     def text_style_by_name(self, style_name: str) -> _Plan[TextStyleDetailsResponse]:
         """Return one text style by name."""
-        return _call(SingleTextStyleByNameRequest(style_name=style_name), TextStyleDetailsResponse)
+        return _call(_models.SingleTextStyleByNameRequest(style_name=style_name), _models.TextStyleDetailsResponse)
 
     @_operation
     def collections(
         self, *, page: int | None = None, collection_type: str | None = None, sort: str | None = None
     ) -> _Plan[AllCollectionsResponse]:
         """Return a page of style collections."""
-        return _call(AllCollectionsRequest(page=page, type=collection_type, sort=sort), AllCollectionsResponse)
+        return _call(
+            _models.AllCollectionsRequest(page=page, type=collection_type, sort=sort), _models.AllCollectionsResponse
+        )
 
     @_operation
     def collection(self, collection_id: str) -> _Plan[CollectionDetailsResponse]:
         """Return one collection by id."""
-        return _call(SingleCollectionRequest(collection_id=CollectionID(collection_id)), CollectionDetailsResponse)
+        return _call(
+            _models.SingleCollectionRequest(collection_id=CollectionID(collection_id)),
+            _models.CollectionDetailsResponse,
+        )
 
     @_operation
     def collection_by_name(self, collection_name: str) -> _Plan[CollectionDetailsResponse]:
         """Return one collection by name."""
-        return _call(SingleCollectionByNameRequest(collection_name=collection_name), CollectionDetailsResponse)
+        return _call(
+            _models.SingleCollectionByNameRequest(collection_name=collection_name), _models.CollectionDetailsResponse
+        )
 
     # --------------------------------------------------------------------------------- shared keys
     @_operation
     def shared_key(self, sharedkey_id: str) -> _Plan[SharedKeyDetailsResponse]:
         """Return one shared key."""
-        return _call(SingleSharedKeyRequest(sharedkey_id=SharedKeyID(sharedkey_id)), SharedKeyDetailsResponse)
+        return _call(
+            _models.SingleSharedKeyRequest(sharedkey_id=SharedKeyID(sharedkey_id)), _models.SharedKeyDetailsResponse
+        )
 
     @_operation
     def create_shared_key(self, request: CreateSharedKeyRequest) -> _Plan[SharedKeyDetailsResponse]:
         """Create a shared key of your account."""
-        return _call(request, SharedKeyDetailsResponse)
+        return _call(request, _models.SharedKeyDetailsResponse)
 
     @_operation
     def modify_shared_key(self, request: ModifySharedKeyRequest) -> _Plan[SharedKeyDetailsResponse]:
         """Change one of your shared keys."""
-        return _call(request, SharedKeyDetailsResponse)
+        return _call(request, _models.SharedKeyDetailsResponse)
 
     @_operation
     def delete_shared_key(self, sharedkey_id: str) -> _Plan[SimpleResponse]:
         """Delete one of your shared keys."""
-        return _call(DeleteSharedKeyRequest(sharedkey_id=SharedKeyID(sharedkey_id)), SimpleResponse)
+        return _call(_models.DeleteSharedKeyRequest(sharedkey_id=SharedKeyID(sharedkey_id)), _models.SimpleResponse)
 
     # --------------------------------------------------------------------------------------- kudos
     @_operation
@@ -629,22 +617,22 @@ class BaseAIHordeSimpleClient:
         Pass an ``idempotency_key`` (any unique string, e.g. a UUID you store) to make retrying safe: the
         server performs a transfer with a key it has seen only once.
         """
-        request = KudosTransferRequest(username=username, amount=amount, idempotency_key=idempotency_key)
-        return _call(request, KudosTransferResponse)
+        request = _models.KudosTransferRequest(username=username, amount=amount, idempotency_key=idempotency_key)
+        return _call(request, _models.KudosTransferResponse)
 
     # ------------------------------------------------------------------------------------- filters
     @_operation
     def filters(self, *, filter_type: int | None = None, contains: str | None = None) -> _Plan[AllFiltersResponse]:
         """Return the prompt filters (moderators)."""
-        return _call(AllFiltersRequest(filter_type=filter_type, contains=contains), AllFiltersResponse)
+        return _call(_models.AllFiltersRequest(filter_type=filter_type, contains=contains), _models.AllFiltersResponse)
 
     @_operation
     def check_prompt_suspicion(
         self, prompt: str, *, filter_type: int | None = None
     ) -> _Plan[FilterPromptSuspicionResponse]:
         """Return how suspicious the filters find ``prompt`` (moderators)."""
-        request = CheckPromptSuspicionRequest(prompt=prompt, filter_type=filter_type)
-        return _call(request, FilterPromptSuspicionResponse)
+        request = _models.CheckPromptSuspicionRequest(prompt=prompt, filter_type=filter_type)
+        return _call(request, _models.FilterPromptSuspicionResponse)
 
 
 # -------------------------------------------------------------------------------------- sync driver

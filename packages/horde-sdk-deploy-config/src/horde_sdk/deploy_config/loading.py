@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar, get_args, get_origin, overload
 
-import yaml
 from pydantic import AliasChoices, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -180,6 +179,8 @@ def _parse_environment_value(raw: str, is_list: bool) -> Any:  # noqa: ANN401 (v
         return raw
     text = raw.strip()
     if text.startswith("["):
+        import yaml  # noqa: PLC0415 (deferred: only a file or a list value needs PyYAML)
+
         try:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -396,6 +397,8 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         except tomllib.TOMLDecodeError as error:
             raise DeployConfigError([DeployConfigProblem(source, "", f"is not valid TOML: {error}")]) from None
     else:
+        import yaml  # noqa: PLC0415 (deferred: using the configuration classes must not import PyYAML)
+
         try:
             data = yaml.safe_load(text)
         except yaml.MarkedYAMLError as error:

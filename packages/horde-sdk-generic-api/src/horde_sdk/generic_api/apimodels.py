@@ -159,6 +159,8 @@ class _TimeStampedModel(BaseModel):
     method and records the time on the object it returns.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     if not TYPE_CHECKING:
 
         def __init__(self, /, **data: Any) -> None:  # noqa: ANN401 - pydantic's own signature

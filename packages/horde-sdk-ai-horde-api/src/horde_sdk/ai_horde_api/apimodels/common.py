@@ -215,7 +215,7 @@ class ModelSpecialPayloadStable(HordeAPIObject, RootModel[dict[str, dict[str, An
     v2 API Model: `ModelSpecialPayloadStable`
     """
 
-    model_config = ConfigDict(frozen=True, from_attributes=True, use_attribute_docstrings=False)
+    model_config = ConfigDict(frozen=True, from_attributes=True, use_attribute_docstrings=False, defer_build=True)
 
     @classmethod
     def get_api_model_name(cls) -> str | None:

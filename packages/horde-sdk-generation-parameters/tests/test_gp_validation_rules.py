@@ -28,7 +28,7 @@ from horde_sdk.generation_parameters import (
     TextGenerationParametersTemplate,
     TIEntry,
 )
-from horde_sdk.generation_parameters.validation import UNKNOWN_KNOWN_VALUE_EVENT, KnownValue
+from horde_sdk.generation_parameters.validation import KnownValue
 
 IMAGE = {"prompt": "a lighthouse at dusk"}
 TEXT = {"prompt": "The lighthouse keeper said"}
@@ -293,7 +293,7 @@ def test_known_values_in_a_long_list_are_resolved_without_a_python_call_per_entr
     assert counting.calls == 1  # the unknown value only
     assert type(entries[0].colour) is _Colour
     assert entries[-1].colour == "mauve"
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
-        f"{UNKNOWN_KNOWN_VALUE_EVENT}: colour='mauve' is not in _Colour (accepted anyway; is the SDK out of date?)"
-    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "mauve" in warnings[0]
     assert Entry.model_json_schema()["properties"]["colour"]["anyOf"][1] == {"type": "string"}

@@ -282,6 +282,23 @@ def hatch_target_exists(target: str) -> bool:
     return script in config.get("scripts", {}) or (script in envs["default"]["scripts"] and "template" in config)
 
 
+def check_pip(args: list[str]) -> None:
+    """``pip install`` names distributions (and extras) of this repository; ``pip uninstall`` the old package."""
+    if args[0] == "uninstall":
+        assert args[1:] == ["horde_sdk"], args  # the old single package this project replaces
+        return
+    assert args[0] == "install", args
+    distributions = {p.name for p in (REPO / "packages").iterdir()}
+    for requirement in args[1:]:
+        name, _, extra = requirement.partition("[")
+        if name == "hatch":
+            continue
+        assert name in distributions, args
+        if extra:
+            project = tomllib.loads((REPO / "packages" / name / "pyproject.toml").read_text(encoding="utf-8"))
+            assert extra.rstrip("]") in project["project"]["optional-dependencies"], args
+
+
 def check_command(words: list[str]) -> None:
     from horde_sdk.ai_horde_api import cli as horde_cli
     from horde_sdk.worker import cli as worker_cli
@@ -290,6 +307,8 @@ def check_command(words: list[str]) -> None:
     if program == "hatch":
         assert args[0] == "run", words
         assert hatch_target_exists(args[1]), words
+        if args[1] == "python":
+            assert (REPO / args[2]).is_file(), words
         if args[1] in {"horde", "horde-worker"}:
             check_command(args[1:])
     elif program == "horde-worker":
@@ -297,19 +316,7 @@ def check_command(words: list[str]) -> None:
     elif program == "horde":
         horde_cli._build_parser().parse_args(args)
     elif program == "pip":
-        distributions = {p.name for p in (REPO / "packages").iterdir()}
-        if args[0] == "uninstall":
-            assert args[1:] == ["horde_sdk"], words  # the old single package this project replaces
-            return
-        assert args[0] == "install", words
-        for requirement in args[1:]:
-            name, _, extra = requirement.partition("[")
-            if name == "hatch":
-                continue
-            assert name in distributions, words
-            if extra:
-                project = tomllib.loads((REPO / "packages" / name / "pyproject.toml").read_text(encoding="utf-8"))
-                assert extra.rstrip("]") in project["project"]["optional-dependencies"], words
+        check_pip(args)
     elif program == "python":
         example = REPO / args[0]
         assert example.parent == REPO / "docs" / "examples", words

@@ -12,6 +12,7 @@ docs build, part of ``hatch run test``, fails on any broken link or cross-refere
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import subprocess
 import sys
@@ -82,6 +83,7 @@ def test_migration_unchanged_names_are_still_exported() -> None:
         ("generation_parameters", "generation_parameters"),
         ("deploy_config", "deploy_config"),
         ("ai_horde_api", "ai_horde_api"),
+        ("worker", "worker"),
     ],
 )
 def test_reference_page_documents_every_public_module(page: str, package: str) -> None:
@@ -92,10 +94,43 @@ def test_reference_page_documents_every_public_module(page: str, package: str) -
         for path in (source / "horde_sdk" / package).rglob("*.py")
         if not any(part.startswith("_") for part in path.relative_to(source).parts)
     }
-    pages = [DOCS / "reference" / f"{page}.md", *sorted((DOCS / "reference").glob(f"{page}_*.md"))]
+    pages = [*(DOCS / "reference").glob(f"{page}*.md"), *(DOCS / "reference").glob(f"{page}*/**/*.md")]
     documented = {match for path in pages for match in re.findall(r"^::: (\S+)", path.read_text(), re.MULTILINE)}
     missing = sorted(modules - documented)
     assert not missing, f"add these modules to docs/reference/{page}*.md: {missing}"
+
+
+REFERENCE_TOOL = REPO / "tools" / "docs" / "generate_reference.py"
+
+
+def test_reference_pages_and_nav_are_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REFERENCE_TOOL), "--check"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reference_check_fails_for_a_module_without_its_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("generate_reference_under_test", REFERENCE_TOOL)
+    assert spec is not None
+    assert spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = tool  # dataclasses resolve their module through sys.modules
+    spec.loader.exec_module(tool)
+    assert tool.stale_files() == []
+    real = tool.public_modules
+    monkeypatch.setattr(
+        tool, "public_modules", lambda package, excluded=None: [*real(package, excluded), f"{package}.brand_new"]
+    )
+    stale = tool.stale_files()
+    assert "docs/reference/worker/brand_new.md" in stale
+    assert "docs/reference/worker.md" in stale  # the overview links every module
+    assert "mkdocs.yml" in stale  # and so does the nav
+
+
+def test_each_module_page_documents_one_module() -> None:
+    for page in (DOCS / "reference").glob("*/**/*.md"):
+        assert len(re.findall(r"^::: ", page.read_text(encoding="utf-8"), re.MULTILINE)) == 1, page
 
 
 SNIPPET_LINE = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')

@@ -105,9 +105,15 @@ def test_expired_request_is_a_typed_not_found(horde: HordeEnv) -> None:
     clock.advance(20 * 60 + 1)
     with pytest.raises(HordeNotFoundError):
         client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
-    with horde.session() as session:  # a session treats a request already gone as settled
+    # A session treats a request already gone as settled: leaving it tries the cancel once, gets the 404 and
+    # raises nothing.
+    with horde.session() as session:
         session.submit_request(ImageGenerateAsyncRequest(prompt="also forgotten"))
         clock.advance(20 * 60 + 1)
+        horde.horde.recorded = []
+    answers = [(method, status) for method, _, status, _ in horde.horde.recorded]
+    assert answers == [("DELETE", 404)]
+    assert horde.horde.open_requests() == []
 
 
 # ------------------------------------------------------------------------------------------------ async
@@ -167,13 +173,16 @@ async def _session_cancelled_by_task_cancellation(env: HordeEnv) -> list[str]:
 
 @pytest.mark.anyio
 async def test_async_session_cleans_up_when_its_task_is_cancelled(horde: HordeEnv) -> None:
-    started = await _session_cancelled_by_task_cancellation(horde)
-    assert len(started) == 3
-    assert all(horde.horde.state.requests[request_id].cancelled for request_id in started)
-    assert not horde.horde.open_requests()
+    await _assert_task_cancellation_cancels_every_kind(horde)
 
 
 @pytest.mark.anyio
 async def test_async_session_cleanup_in_process_asgi(asgi_horde: HordeEnv) -> None:
-    started = await _session_cancelled_by_task_cancellation(asgi_horde)
-    assert all(asgi_horde.horde.state.requests[request_id].cancelled for request_id in started)
+    await _assert_task_cancellation_cancels_every_kind(asgi_horde)
+
+
+async def _assert_task_cancellation_cancels_every_kind(env: HordeEnv) -> None:
+    started = await _session_cancelled_by_task_cancellation(env)
+    assert len(started) == 3  # an image, a text and an alchemy request were created
+    assert [env.horde.state.requests[request_id].cancelled for request_id in started] == [True, True, True]
+    assert not env.horde.open_requests()

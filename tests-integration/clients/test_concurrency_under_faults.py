@@ -8,7 +8,6 @@ same faulty server. A job whose pop answer was lost comes back after its (short)
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import anyio
@@ -91,7 +90,6 @@ class Run:
 async def test_hundred_concurrent_generations_under_faults(horde: HordeEnv) -> None:
     horde.reset(test_config(faults=FAULTS, job_ttl=2, abort_grace=0.0))
     run = Run(horde)
-    started = time.monotonic()
     async with anyio.create_task_group() as workers:
         for number in range(4):
             workers.start_soon(run.work, f"faulty-worker-{number}")
@@ -110,7 +108,6 @@ async def test_hundred_concurrent_generations_under_faults(horde: HordeEnv) -> N
             for r in horde.horde.open_requests()
         ]
         assert not left, f"requests still open 30 s after the faults stopped: {left}"
-    elapsed = time.monotonic() - started
 
     # Every generation ended: a result or a typed error, nothing else (no timeout, no bare exception).
     outcomes = run.outcomes
@@ -139,4 +136,3 @@ async def test_hundred_concurrent_generations_under_faults(horde: HordeEnv) -> N
     unknown_to_clients = created - set(run.known_ids)
     lost_answers = sum(1 for _, path, d in injected if d.drop_after and path.endswith("/v2/generate/async"))
     assert len(unknown_to_clients) <= lost_answers
-    assert elapsed < 60

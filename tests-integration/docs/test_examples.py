@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -100,12 +101,16 @@ def test_dry_run_kudos(run_example, horde, capsys) -> None:
 
 def test_text(run_example, workers, capsys) -> None:
     assert run_example("text", "Once upon a time", "--max-length", "32") == 0
-    assert "Once upon a time" in capsys.readouterr().out
+    # The scripted text worker writes "<prompt> ... and so the story went on (<generation id>)".
+    header, text = capsys.readouterr().out.splitlines()
+    assert header == "[koboldcpp/tiny by docs-text]"
+    assert re.fullmatch(r"Once upon a time \.\.\. and so the story went on \([0-9a-f-]{8}\)", text), text
 
 
 def test_alchemy_caption(run_example, workers, capsys) -> None:
     assert run_example("alchemy_caption") == 0
-    assert capsys.readouterr().out.strip()
+    # The scripted alchemist's caption, as the server handed it back.
+    assert capsys.readouterr().out == "a picture of something\n"
 
 
 def test_error_handling(run_example, horde, monkeypatch, capsys) -> None:

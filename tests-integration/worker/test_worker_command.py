@@ -27,7 +27,7 @@ def wait_for(predicate: Callable[[], bool], worker: subprocess.Popen[str], secon
         time.sleep(0.02)
 
 
-def start_worker(horde: HordeEnv, tmp_path: Path, delay: float) -> subprocess.Popen[str]:
+def start_worker(horde: HordeEnv, tmp_path: Path, delay: float, *options: str) -> subprocess.Popen[str]:
     config = tmp_path / "bridgeData.yaml"
     config.write_text(
         f'api_key: "{KEYS["worker"].key}"\n'
@@ -41,7 +41,17 @@ def start_worker(horde: HordeEnv, tmp_path: Path, delay: float) -> subprocess.Po
     )
     env = {**os.environ, "PYTHONPATH": str(BACKENDS), "SLOW_BACKEND_DELAY": str(delay), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "horde_sdk.worker.cli", "run", "--config", str(config), "--pop-interval", "0.05"],
+        [
+            sys.executable,
+            "-m",
+            "horde_sdk.worker.cli",
+            "run",
+            "--config",
+            str(config),
+            "--pop-interval",
+            "0.05",
+            *options,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -70,6 +80,21 @@ def test_sigint_finishes_the_running_job_and_faults_the_queued(horde: HordeEnv, 
     counts = horde.horde.worker_counts(NAME)
     assert (counts.submitted, counts.faulted, counts.in_flight, counts.aborted) == (1, 2, 0, 0), counts
     assert KEYS["worker"].key not in log
+
+
+def test_a_running_worker_never_logs_its_api_key_even_at_debug(horde: HordeEnv, tmp_path: Path) -> None:
+    """The running path (pops, a job, its submit, the stop) at DEBUG; the refusal path is a unit test."""
+    worker = start_worker(horde, tmp_path, 0.0, "--log-level", "DEBUG")
+    wait_for(lambda: NAME in horde.horde.all_worker_counts(), worker)
+    client = horde.client("alice")
+    client.submit_request(ImageGenerateAsyncRequest(prompt="a job", models=[MODEL]), ImageGenerateAsyncResponse)
+    wait_for(lambda: horde.horde.worker_counts(NAME).submitted == 1, worker)
+    worker.send_signal(signal.SIGINT)
+    out, log = worker.communicate(timeout=60)
+    assert worker.returncode == 0, log
+    assert "job submitted" in log
+    assert "DEBUG" in log
+    assert KEYS["worker"].key not in out + log
 
 
 def test_second_sigint_faults_the_running_job_too(horde: HordeEnv, tmp_path: Path) -> None:

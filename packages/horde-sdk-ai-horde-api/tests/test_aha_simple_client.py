@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import logging
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -428,20 +429,33 @@ def test_downloads_are_retried_and_failures_never_show_the_url(caplog: pytest.Lo
 
 
 def test_to_pil_needs_the_pillow_extra():
-    if importlib.util.find_spec("PIL") is not None:  # pragma: no cover - depends on the environment
-        pytest.skip("Pillow is installed here")
-    result = ImageGenerationResult(
-        image=b"x",
-        generation_id=None,
-        seed=None,
-        worker_id=None,
-        worker_name=None,
-        model=None,
-        state="ok",
-        censored=False,
-    )
-    with pytest.raises(ImportError, match=r"horde-sdk-ai-horde-api\[pillow\]"):
-        result.to_pil()
+    """Without Pillow (blocked from importing in a fresh interpreter), to_pil names the extra to install."""
+    code = """
+import importlib.abc, sys
+
+class NoPillow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "PIL" or name.startswith("PIL."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoPillow())
+from horde_sdk.ai_horde_api.results import ImageGenerationResult
+
+result = ImageGenerationResult(
+    image=b"x", generation_id=None, seed=None, worker_id=None, worker_name=None, model=None,
+    state="ok", censored=False,
+)
+try:
+    result.to_pil()
+except ImportError as error:
+    print(error)
+else:
+    print("no ImportError")
+"""
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    assert "horde-sdk-ai-horde-api[pillow]" in answer.stdout, answer.stdout
 
 
 def test_custom_polling_policies_are_used():

@@ -54,6 +54,7 @@ def test_undeclared_success_status_falls_back_to_default_model(server, api, clie
     with make_client(server, client_kwargs) as client:
         response = client.submit_request(api.HeartbeatRequest())
     assert isinstance(response, api.HeartbeatResponse)
+    assert response.message == "ok"
 
 
 @pytest.mark.parametrize(

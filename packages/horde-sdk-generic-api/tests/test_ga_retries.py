@@ -74,6 +74,7 @@ def test_429_on_a_post_is_retried_because_the_server_did_not_act(core, api):
         ],
     )
     assert isinstance(result, api.JobCreatedResponse)
+    assert result.id_ == "j"  # the answer to the second send
 
 
 def test_retry_after_longer_than_allowed_raises_instead_of_waiting(api):
@@ -115,6 +116,7 @@ def test_post_connection_refused_is_retried(core, api):
         core, api.CreateJobRequest(prompt="a"), [failure, json_response(202, {"id": "j", "kudos": 1})]
     )
     assert isinstance(result, api.JobCreatedResponse)
+    assert result.id_ == "j"  # the answer to the second send
 
 
 def test_attempts_are_bounded(api):

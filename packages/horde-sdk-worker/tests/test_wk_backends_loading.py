@@ -134,8 +134,10 @@ def test_factory_path_is_imported_and_called_with_the_config(fake_module: types.
 
 
 def test_factory_path_with_a_dotted_attribute(fake_module: types.ModuleType) -> None:
-    backend = load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:factories.image"))
+    config = ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:factories.image")
+    backend = load_image_backend(config)
     assert isinstance(backend, FakeImageBackend)
+    assert backend.config is config  # the attribute found through the dot was called with the configuration
 
 
 def test_factory_path_to_an_installed_module() -> None:

@@ -299,8 +299,9 @@ def test_configure_logging_at_debug_keeps_httpx_lines() -> None:
     assert "an httpx line" in stream.getvalue()
 
 
-def test_worker_events_never_hold_the_api_key_the_runtime_holds(tmp_path: Path) -> None:
-    # The refusal path of `run` logs and prints with the configuration loaded: the key never shows.
+def test_run_refused_after_loading_never_shows_the_api_key(tmp_path: Path) -> None:
+    # The refusal path of `run` logs and prints with the configuration loaded: the key never shows. (The
+    # running path, at DEBUG, is tests-integration/worker/test_worker_command.py.)
     text = VALID_DREAMER.replace("image_backend: demo", "image_backend: nope")
     status, out, err = _main("run", "--config", _write(tmp_path, text), "--no-env", "--json-logs")
     assert status == 1

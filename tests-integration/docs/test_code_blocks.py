@@ -324,9 +324,9 @@ def check_command(words: list[str]) -> None:
         tested = (REPO / "tests-integration" / "docs" / "test_examples.py").read_text(encoding="utf-8")
         assert f"def test_{example.stem}(" in tested, words
     elif program == "export":
-        variable = args[0].split("=")[0]
-        assert variable in {"AI_HORDE_API_KEY", "AI_HORDE_URL"}, words
-        assert any(variable in p.read_text(encoding="utf-8") for p in (REPO / "docs" / "examples").glob("*.py")), words
+        variable = args[0].split("=")[0]  # read by an example (a script or a configuration file)
+        examples = (REPO / "docs" / "examples").iterdir()
+        assert any(variable in p.read_text(encoding="utf-8") for p in examples if p.is_file()), words
     else:
         raise AssertionError(f"no rule checks {words}")
 

@@ -7,6 +7,7 @@ The example configurations of the operator pages (``docs/examples/*_bridgeData.y
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,26 @@ def test_the_readme_engine_snippet_is_a_valid_configuration() -> None:
     backend = load_image_backend(config)
     assert isinstance(backend, ComfyUIImageBackend)
     assert (backend.url, backend.model_map) == ("http://127.0.0.1:8188", {"Deliberate": "deliberate_v2.safetensors"})
+
+
+def test_run_stops_with_a_clear_error_when_the_engine_cannot_be_reached(tmp_path: Path) -> None:
+    path = tmp_path / "bridgeData.yaml"
+    path.write_text(
+        'api_key: "run-test-key-0123456789"\nhorde_url: "http://127.0.0.1:9"\ndreamer_name: d\n'
+        'image_backend: comfyui\nimage_backend_url: "http://127.0.0.1:9"\nimage_model_map: {"A": "a.safetensors"}\n',
+        encoding="utf-8",
+    )
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        status = main(["run", "--config", str(path), "--no-env"], out=out, err=err)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert status == 1
+    assert "error: comfyui GET /object_info: connection failed" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
 
 
 def test_the_engines_are_built_in_image_backends() -> None:

@@ -7,8 +7,8 @@
 * ``horde-worker check-config FILE``: validate FILE, check that the backends it names can be built, and print
   the effective configuration (secrets masked).
 
-Exit status: 0 after a clean stop or a valid file; 1 when the file is invalid, a backend cannot be built or the
-horde refused the worker; 2 for a wrong command line.
+Exit status: 0 after a clean stop or a valid file; 1 when the file is invalid, a backend cannot be built or
+started (an engine that cannot be reached) or the horde refused the worker; 2 for a wrong command line.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from horde_sdk.deploy_config import (
 from horde_sdk.deploy_config.cli import render_effective_config
 from horde_sdk.generic_api.log import redact_value
 from horde_sdk.worker.__about__ import __version__
+from horde_sdk.worker.backends.base import BackendError
 from horde_sdk.worker.backends.loading import BackendConfigError
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerRuntimeError
 
@@ -197,7 +198,7 @@ def _run(arguments: argparse.Namespace, err: TextIO) -> int:
 
     try:
         anyio.run(work)
-    except WorkerRuntimeError as error:
+    except (WorkerRuntimeError, BackendError) as error:  # BackendError: an engine unusable at start
         err.write(f"error: {error}\n")
         return 1
     return 0

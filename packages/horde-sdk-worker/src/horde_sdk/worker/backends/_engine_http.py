@@ -103,6 +103,10 @@ def check_model_map(engine: str, url: str | None, model_map: Mapping[str, str]) 
     return url.rstrip("/"), dict(model_map)
 
 
+class EngineTimeoutError(BackendError):
+    """A request to the engine got no answer in time (the engine may still be working on it)."""
+
+
 def hires_first_pass_size(parameters: ImageGenerationParameters) -> tuple[int, int]:
     """Return the size of a hires-fix job's first pass: the job's own, else about 512x512 with its aspect ratio.
 
@@ -197,8 +201,10 @@ class EngineConnection:
         if isinstance(response, TransportFailure):
             where = path.split("?", 1)[0]
             logger.warning("image engine unreachable", engine=self.engine, path=where, kind=response.kind)
-            what = "timed out" if response.kind == "timeout" else "connection failed or dropped"
-            raise BackendError(f"{self.engine} {method} {where}: {what} ({short_message(response.detail)})")
+            detail = short_message(response.detail)
+            if response.kind == "timeout":
+                raise EngineTimeoutError(f"{self.engine} {method} {where}: timed out ({detail})")
+            raise BackendError(f"{self.engine} {method} {where}: connection failed or dropped ({detail})")
         return response
 
     async def json(self, method: str, path: str, body: object = None, *, allow_statuses: tuple[int, ...] = ()) -> Any:  # noqa: ANN401 - parsed JSON

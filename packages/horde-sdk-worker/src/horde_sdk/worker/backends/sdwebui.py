@@ -49,6 +49,7 @@ from horde_sdk.generation_parameters.generic import KNOWN_FACEFIXERS, KNOWN_UPSC
 from horde_sdk.worker._logging import get_logger
 from horde_sdk.worker.backends._engine_http import (
     EngineBackendBase,
+    EngineTimeoutError,
     decode_base64_image,
     encode_base64,
     hires_first_pass_size,
@@ -399,9 +400,8 @@ class SDWebUIImageBackend(EngineBackendBase):
         """Send a long call; on a timeout or a cancellation, ask the server to interrupt what it runs."""
         try:
             return await self._connection.json(method, path, body)
-        except BackendError as error:
-            if "timed out" in str(error):
-                await self._interrupt()
+        except EngineTimeoutError:
+            await self._interrupt()
             raise
         except anyio.get_cancelled_exc_class():
             await self._interrupt()

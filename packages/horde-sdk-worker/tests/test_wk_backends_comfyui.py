@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
 from engine_fakes import FakeComfyUI, http_client, image_of, png
 from engine_fakes.jobs import assert_seed_images, image_job
@@ -367,6 +368,18 @@ async def test_a_prompt_that_never_finishes_times_out_and_is_cancelled_on_the_se
     prompt_id = next(iter(fake.history))
     assert fake.deleted == [prompt_id]
     assert fake.interrupted == [prompt_id]
+
+
+async def test_a_job_the_runtime_cancels_is_taken_off_the_servers_queue(fake: FakeComfyUI) -> None:
+    fake.failure = "hang"
+    async with backend_on(fake) as backend, anyio.create_task_group() as group:
+        group.start_soon(backend.generate_images, image_job())
+        with anyio.fail_after(10):
+            while not any(fake.polls.values()):  # noqa: ASYNC110 - the fake's state, no event to wait for
+                await anyio.sleep(0.005)
+        group.cancel_scope.cancel()  # the runtime's generate timeout, or a worker stop
+    prompt_id = next(iter(fake.history))
+    assert (fake.deleted, fake.interrupted) == ([prompt_id], [prompt_id])
 
 
 async def test_a_connection_dropped_mid_job_is_a_backend_error(fake: FakeComfyUI) -> None:

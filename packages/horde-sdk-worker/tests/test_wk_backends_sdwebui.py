@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
 from engine_fakes import FakeSDWebUI, http_client, image_of, png
 from engine_fakes.jobs import assert_seed_images, image_job
@@ -328,6 +329,17 @@ async def test_a_call_that_takes_too_long_times_out_and_interrupts_the_web_ui(fa
     async with backend_on(fake, job_timeout=0.2) as backend:
         with pytest.raises(BackendError, match="sdwebui POST /sdapi/v1/txt2img: timed out"):
             await backend.generate_images(image_job())
+    assert fake.interrupts == 1
+
+
+async def test_a_job_the_runtime_cancels_interrupts_the_web_ui(fake: FakeSDWebUI) -> None:
+    fake.failure = "hang"
+    async with backend_on(fake) as backend, anyio.create_task_group() as group:
+        group.start_soon(backend.generate_images, image_job())
+        with anyio.fail_after(10):
+            while ("POST", "/sdapi/v1/txt2img") not in fake.requests:  # noqa: ASYNC110 - the fake's state
+                await anyio.sleep(0.005)
+        group.cancel_scope.cancel()  # the runtime's generate timeout, or a worker stop
     assert fake.interrupts == 1
 
 

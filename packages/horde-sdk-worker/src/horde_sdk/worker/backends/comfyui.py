@@ -527,7 +527,8 @@ class ComfyUIImageBackend(EngineBackendBase):
             post_processors=post_processors,
         )
         _check_literals(graph, self._object_info)
-        prompt_id = await self._queue(graph)
+        with anyio.CancelScope(shield=True):  # a prompt queued but never followed would run for nobody
+            prompt_id = await self._queue(graph)
         try:
             with anyio.fail_after(self._job_timeout):
                 history = await self._wait(prompt_id)

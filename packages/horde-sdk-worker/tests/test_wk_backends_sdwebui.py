@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -330,6 +331,17 @@ async def test_a_call_that_takes_too_long_times_out_and_interrupts_the_web_ui(fa
         with pytest.raises(BackendError, match="sdwebui POST /sdapi/v1/txt2img: timed out"):
             await backend.generate_images(image_job())
     assert fake.interrupts == 1
+
+
+async def test_the_progress_of_a_running_call_is_followed(caplog: pytest.LogCaptureFixture) -> None:
+    server = FakeSDWebUI(generation_seconds=0.1)
+    caplog.set_level(logging.DEBUG, logger="horde_sdk.worker.backends.sdwebui")
+    with server.running():
+        async with backend_on(server, poll_interval=0.01) as backend:
+            await backend.generate_images(image_job(steps=30))
+    assert 0.5 in server.progress_reports
+    events = [record for record in caplog.records if record.getMessage() == "sdwebui progress"]
+    assert any(getattr(record, "steps", None) == 30 and getattr(record, "step", None) == 15 for record in events)
 
 
 async def test_a_job_the_runtime_cancels_interrupts_the_web_ui(fake: FakeSDWebUI) -> None:

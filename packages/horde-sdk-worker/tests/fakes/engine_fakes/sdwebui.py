@@ -2,7 +2,8 @@
 
 Lists: ``sd-models``, ``samplers`` (with aliases), ``schedulers`` (404 with ``schedulers=None``, as before web UI
 1.9), ``loras``, ``embeddings``, ``upscalers``, ``face-restorers``; ``options`` (GET, and POST to switch ``sd_model_checkpoint``).
-Generation: ``txt2img``, ``img2img`` and ``extra-single-image``; ``interrupt``.
+Generation: ``txt2img``, ``img2img`` and ``extra-single-image``; ``interrupt``; ``progress`` (halfway through the
+running call's steps while one runs: set `generation_seconds` to make calls last).
 
 Every payload is checked field by field (type and range; an unknown field is refused with 422, stricter than
 the real server, which ignores it): samplers, schedulers, upscalers and ``<lora:name:weight>`` tags must be ones
@@ -126,6 +127,7 @@ class FakeSDWebUI(FakeServerBase):
         face_restorers: tuple[str, ...] = ("CodeFormer", "GFPGAN"),
         schedulers: list[str] | None = SCHEDULERS,
         embeddings: tuple[str, ...] = ("dummy-ti",),
+        generation_seconds: float = 0.0,
     ) -> None:
         super().__init__()
         self.models = [
@@ -146,6 +148,9 @@ class FakeSDWebUI(FakeServerBase):
         ]
         self.face_restorers = list(face_restorers)
         self.embeddings = list(embeddings)
+        self.generation_seconds = generation_seconds
+        self.current: dict[str, Any] | None = None
+        self.progress_reports: list[float] = []
         self.schedulers = schedulers
         self.checkpoint = self.models[0]["title"]
         self.switches: list[str] = []
@@ -181,6 +186,8 @@ class FakeSDWebUI(FakeServerBase):
             ]
         if method == "GET" and path in lists:
             request.send_json(200, lists[path])
+        elif method == "GET" and path == "/sdapi/v1/progress":
+            request.send_json(200, self._progress())
         elif method == "GET" and path == "/sdapi/v1/options":
             request.send_json(200, {"sd_model_checkpoint": self.checkpoint, "CLIP_stop_at_last_layers": 1})
         elif method == "POST" and path == "/sdapi/v1/options":
@@ -199,6 +206,30 @@ class FakeSDWebUI(FakeServerBase):
         if self.schedulers is not None:
             return SAMPLERS
         return SAMPLERS + [(f"{name} Karras", []) for name, _ in SAMPLERS if name.startswith("DPM")]
+
+    def _progress(self) -> dict[str, Any]:
+        """What ``/sdapi/v1/progress`` says: halfway through the running call's steps, or idle."""
+        running = self.current
+        steps = int(running.get("steps", 20)) if running else 0
+        progress = 0.5 if running else 0.0
+        self.progress_reports.append(progress)
+        state = {
+            "skipped": False,
+            "interrupted": False,
+            "job": "",
+            "job_count": 1 if running else 0,
+            "job_timestamp": "0",
+            "job_no": 0,
+            "sampling_step": steps // 2,
+            "sampling_steps": steps,
+        }
+        return {
+            "progress": progress,
+            "eta_relative": 0.1 if running else 0.0,
+            "state": state,
+            "current_image": None,
+            "textinfo": None,
+        }
 
     def _options(self, request: FakeHandler) -> None:
         body = json.loads(request.body())
@@ -229,10 +260,14 @@ class FakeSDWebUI(FakeServerBase):
             request.send_json(500, {"error": error, "detail": "", "body": "", "errors": errors})
             return
         try:
+            self.current = body
+            self.released.wait(self.generation_seconds)  # a generation takes a moment (0 by default)
             answer = self._answer(path, body)
         except ValueError as problem:
             request.send_json(422, {"detail": [{"loc": ["body"], "msg": str(problem), "type": "value_error"}]})
             return
+        finally:
+            self.current = None
         request.send_json(200, answer)
 
     def _check(self, body: dict[str, Any], fields: dict[str, Any]) -> None:

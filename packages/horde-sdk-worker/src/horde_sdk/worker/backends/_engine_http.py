@@ -48,6 +48,7 @@ _HTTP_OK_MAX = 299
 _MESSAGE_LIMIT = 300
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_JOB_TIMEOUT = 600.0
+_DEFAULT_POLL_INTERVAL = 0.5
 _HIRES_FIRST_PASS_PIXELS = 512 * 512
 _DIMENSION_STEP = 64
 _PAINTING = frozenset({KNOWN_IMAGE_SOURCE_PROCESSING.inpainting, KNOWN_IMAGE_SOURCE_PROCESSING.outpainting})
@@ -295,6 +296,7 @@ class EngineBackendBase:
         model_map: Mapping[str, str],
         *,
         job_timeout: float = _DEFAULT_JOB_TIMEOUT,
+        poll_interval: float = _DEFAULT_POLL_INTERVAL,
         timeouts: HordeTimeouts = DEFAULT_ENGINE_TIMEOUTS,
         http_client: AsyncHTTPClient | None = None,
     ) -> None:
@@ -306,6 +308,7 @@ class EngineBackendBase:
             timeouts = dataclasses.replace(timeouts, read=job_timeout)
         self._model_map = checked
         self._job_timeout = job_timeout
+        self._poll_interval = poll_interval
         self._connection = EngineConnection(self.name, base_url, timeouts=timeouts, http_client=http_client)
         self._available: dict[str, str] = {}
         self.features = ImageGenerationFeatureFlags()

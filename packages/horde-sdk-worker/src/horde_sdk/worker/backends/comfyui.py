@@ -97,7 +97,6 @@ _DEFAULT_HIRES_DENOISE = 0.65
 _SEED_MODULO = 2**64
 _OUTPUT_PREFIX = "horde"
 _POLL_FIRST = 0.02
-_POLL_MAX = 0.5
 _OOM_MARKERS = ("out of memory", "outofmemory", "allocation on device")
 
 _Link = list[Any]  # [node id, output index]
@@ -409,6 +408,7 @@ class ComfyUIImageBackend(EngineBackendBase):
         url: The server's base URL (``http://127.0.0.1:8188``).
         model_map: Horde model name -> checkpoint file in ComfyUI's ``models/checkpoints``.
         job_timeout: The longest a prompt may take from queueing to its last output, in seconds.
+        poll_interval: The longest pause between two polls of the prompt's history, in seconds.
         timeouts: The timeouts of each HTTP request.
         http_client: An ``httpx.AsyncClient`` to send requests with (tests); one is made otherwise.
 
@@ -588,7 +588,7 @@ class ComfyUIImageBackend(EngineBackendBase):
                     return entry
             polls += 1
             await anyio.sleep(delay)
-            delay = min(_POLL_MAX, delay * 1.5)
+            delay = min(self._poll_interval, delay * 1.5)
 
     async def _cancel(self, prompt_id: str) -> None:
         """Take the prompt out of the queue and interrupt it if it runs (best effort, shielded, bounded)."""

@@ -23,7 +23,8 @@ then calls ``/sdapi/v1/txt2img`` or ``/sdapi/v1/img2img``:
 * post-processors, in order, through ``/sdapi/v1/extra-single-image``: upscalers the server has, GFPGAN and
   CodeFormers when it has those face restorers.
 
-Calls are made one at a time (the web UI runs one generation at a time anyway). Not supported (declared so in
+Calls are made one at a time (the web UI runs one generation at a time anyway); while one runs, its progress is
+followed through ``/sdapi/v1/progress`` and logged at debug level. Not supported (declared so in
 `features`, refused before anything is sent): remix, ControlNet, transparency, named workflows and background
 removal. LoRAs, embeddings and upscalers must already be installed in the web UI: nothing is downloaded.
 """
@@ -224,6 +225,7 @@ class SDWebUIImageBackend(EngineBackendBase):
         url: The server's base URL (``http://127.0.0.1:7860``).
         model_map: Horde model name -> checkpoint file in the web UI's ``models/Stable-diffusion``.
         job_timeout: The longest one generation call may take, in seconds.
+        poll_interval: How often the progress of a running call is asked for (logged at debug level), in seconds.
         timeouts: The timeouts of the other HTTP requests.
         http_client: An ``httpx.AsyncClient`` to send requests with (tests); one is made otherwise.
 
@@ -414,8 +416,35 @@ class SDWebUIImageBackend(EngineBackendBase):
             except BackendError as error:
                 logger.warning("sdwebui interrupt failed", error=str(error))
 
+    async def _follow_progress(self) -> None:
+        """Log the progress of the running call (``GET /sdapi/v1/progress``) until cancelled."""
+        while True:
+            await anyio.sleep(self._poll_interval)
+            try:
+                answer = await self._connection.json("GET", "/sdapi/v1/progress?skip_current_image=true")
+            except BackendError:
+                return  # the call itself reports what went wrong
+            state = answer.get("state") if isinstance(answer, dict) else None
+            if isinstance(answer, dict) and isinstance(state, dict):
+                logger.debug(
+                    "sdwebui progress",
+                    progress=answer.get("progress"),
+                    eta=answer.get("eta_relative"),
+                    step=state.get("sampling_step"),
+                    steps=state.get("sampling_steps"),
+                )
+
     async def _generate(self, path: str, payload: Mapping[str, Any], seed: int, count: int) -> list[bytes]:
-        answer = await self._guarded("POST", path, payload)
+        failure: BackendError | None = None
+        async with anyio.create_task_group() as progress:
+            progress.start_soon(self._follow_progress)
+            try:
+                answer = await self._guarded("POST", path, payload)
+            except BackendError as error:
+                failure = error  # raised below, outside the task group (which would wrap it in a group)
+            progress.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         images = answer.get("images") if isinstance(answer, dict) else None
         if not isinstance(images, list) or len(images) < count:
             raise BackendError(f"sdwebui POST {path}: malformed answer (fewer than {count} images)")

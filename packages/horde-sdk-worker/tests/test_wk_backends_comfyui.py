@@ -370,6 +370,15 @@ async def test_a_prompt_that_never_finishes_times_out_and_is_cancelled_on_the_se
     assert fake.interrupted == [prompt_id]
 
 
+async def test_a_prompt_still_waiting_in_the_queue_is_deleted_but_nothing_is_interrupted(fake: FakeComfyUI) -> None:
+    fake.failure = "stuck"  # another job's prompt runs: an interrupt would stop it on servers before prompt_id
+    async with backend_on(fake, job_timeout=0.1) as backend:
+        with pytest.raises(BackendError, match="took longer"):
+            await backend.generate_images(image_job())
+    assert fake.deleted == list(fake.history)
+    assert fake.interrupted == []
+
+
 async def test_a_job_the_runtime_cancels_is_taken_off_the_servers_queue(fake: FakeComfyUI) -> None:
     fake.failure = "hang"
     async with backend_on(fake) as backend, anyio.create_task_group() as group:

@@ -14,7 +14,9 @@ latent upscales, model upscales by the factor in the model's name), coloured by 
 The history entry appears after `polls_before_done` polls (an empty ``{}`` before, like the real server).
 
 `failure`: ``"500"`` (``POST /prompt`` answers 500), ``"oom"`` (the prompt fails with torch's out-of-memory
-message), ``"hang"`` (it never finishes), ``"drop"`` (the history poll's connection is closed unanswered).
+message), ``"hang"`` (it runs and never finishes), ``"stuck"`` (it waits in the queue forever), ``"drop"`` (the
+history poll's connection is closed unanswered). ``GET /queue`` lists the unfinished prompts as running (or
+pending when stuck).
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ class FakeComfyUI(FakeServerBase):
                 request.send_bytes(404, b"404: Not Found", "text/plain")
             else:
                 request.send_bytes(200, data, "image/png")
+        elif method == "GET" and path == "/queue":
+            request.send_json(200, self._queue())
         elif method == "POST" and path == "/queue":
             self.deleted += json.loads(request.body()).get("delete", [])
             request.send_json(200, {})
@@ -135,6 +139,24 @@ class FakeComfyUI(FakeServerBase):
             request.send_json(200, {})
         else:
             request.send_bytes(404, b"404: Not Found", "text/plain")
+
+    def _queue(self) -> dict[str, Any]:
+        """``GET /queue``: the unfinished prompts, running (or pending when stuck); a deletion only affects pending."""
+        unfinished = [
+            (number, prompt_id)
+            for number, prompt_id in enumerate(self.history)
+            if prompt_id not in self.interrupted
+            and (self.failure in {"hang", "stuck"} or self.polls[prompt_id] <= self.polls_before_done)
+        ]
+        if self.failure == "stuck":
+            pending = [
+                [number, prompt_id, {}, {}, []] for number, prompt_id in unfinished if prompt_id not in self.deleted
+            ]
+            return {"queue_running": [], "queue_pending": pending}
+        return {
+            "queue_running": [[number, prompt_id, {}, {}, []] for number, prompt_id in unfinished],
+            "queue_pending": [],
+        }
 
     def _upload(self, request: FakeHandler) -> None:
         content_type = request.headers.get("Content-Type", "")
@@ -363,7 +385,7 @@ class FakeComfyUI(FakeServerBase):
             request.send_json(200, {})
             return
         self.polls[prompt_id] += 1
-        if self.failure == "hang" or self.polls[prompt_id] <= self.polls_before_done:
+        if self.failure in {"hang", "stuck"} or self.polls[prompt_id] <= self.polls_before_done:
             request.send_json(200, {})  # still queued or running
             return
         request.send_json(200, {prompt_id: entry})

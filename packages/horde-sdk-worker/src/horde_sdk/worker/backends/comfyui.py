@@ -591,14 +591,20 @@ class ComfyUIImageBackend(EngineBackendBase):
             delay = min(self._poll_interval, delay * 1.5)
 
     async def _cancel(self, prompt_id: str) -> None:
-        """Take the prompt out of the queue and interrupt it if it runs (best effort, shielded, bounded)."""
+        """Take the prompt out of the queue, or interrupt it if it runs (best effort, shielded, bounded).
+
+        The interrupt is sent only when ``GET /queue`` shows this prompt running: servers older than the
+        ``prompt_id`` field of ``/interrupt`` stop whatever runs, which may be another job's prompt.
+        """
         with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            for path, body in (("/queue", {"delete": [prompt_id]}), ("/interrupt", {"prompt_id": prompt_id})):
-                try:
-                    await self._connection.json("POST", path, body)
-                except BackendError as error:
-                    logger.warning("comfyui cancel failed", prompt_id=prompt_id, path=path, error=str(error))
-                    return
+            try:
+                await self._connection.json("POST", "/queue", {"delete": [prompt_id]})
+                queue = await self._connection.json("GET", "/queue")
+                running = queue.get("queue_running") if isinstance(queue, dict) else None
+                if any(isinstance(entry, list) and prompt_id in entry[:2] for entry in running or ()):
+                    await self._connection.json("POST", "/interrupt", {"prompt_id": prompt_id})
+            except BackendError as error:
+                logger.warning("comfyui cancel failed", prompt_id=prompt_id, error=str(error))
 
     async def _fetch_output(self, history: Mapping[str, Any], node_id: str, prompt_id: str) -> bytes:
         outputs = history.get("outputs")

@@ -19,8 +19,12 @@ from horde_sdk.ai_horde_api.apimodels import (
     HordeHeartbeatRequest,
     ImageGenerateAsyncRequest,
     ImageGenerateCheckRequest,
+    SingleTeamDetailsRequest,
+    SingleTeamDetailsResponse,
     TextGenerateAsyncRequest,
 )
+from horde_sdk.ai_horde_api.endpoints import API_KEY_REQUIRED_ROUTES
+from horde_sdk.generic_api.exceptions import HordeForbiddenError
 from horde_sdk.generic_api.settings import HordeClientSettings
 
 JOB_PATHS = {
@@ -81,15 +85,62 @@ def _cancelled_status(path: str) -> dict[str, object]:
     return {**_check(done=True), "generations": []}
 
 
-def test_defaults_anonymous_key_client_agent_and_public_horde():
+def test_defaults_client_agent_public_horde_and_no_key_where_none_is_needed():
     horde = FakeHorde()
     with AIHordeAPIManualClient(http_client=httpx.Client(transport=httpx.MockTransport(horde))) as client:
         client.submit_request(HordeHeartbeatRequest())
         assert client.settings.rate_limiter is not None
     (sent,) = horde.seen
     assert str(sent.url) == "https://aihorde.net/api/v2/status/heartbeat"
-    assert sent.headers["apikey"] == ANON_API_KEY
+    assert "apikey" not in sent.headers
     assert sent.headers["client-agent"] == DEFAULT_AI_HORDE_CLIENT_AGENT
+
+
+def _team_answer(request: httpx.Request) -> httpx.Response:
+    # BEHAVIOUR.md: any apikey header makes GET /v2/teams/{id} a moderator request.
+    if "apikey" in request.headers:
+        return httpx.Response(403, json={"message": "Only moderators can view this", "rc": "NotModerator"})
+    return httpx.Response(200, json={"id": "t1", "name": "team", "worker_count": 0})
+
+
+@pytest.mark.parametrize("api_key", [None, "my-own-key-123"])
+def test_team_details_go_out_without_a_key(api_key):
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return _team_answer(request)
+
+    options = {"api_key": api_key} if api_key else {}
+    transport = httpx.MockTransport(handler)
+    with AIHordeAPIManualClient(http_client=httpx.Client(transport=transport), **options) as client:
+        team = client.submit_request(SingleTeamDetailsRequest(team_id="t1"), SingleTeamDetailsResponse)
+    assert team.name == "team"
+    assert "apikey" not in seen[0].headers
+
+
+def test_a_key_set_on_the_team_request_is_still_sent():
+    seen: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or _team_answer(request))
+    with (
+        AIHordeAPIManualClient(http_client=httpx.Client(transport=transport)) as client,
+        pytest.raises(HordeForbiddenError),
+    ):
+        client.submit_request(SingleTeamDetailsRequest(team_id="t1", apikey="moderator-key-123"))
+    assert seen[0].headers["apikey"] == "moderator-key-123"
+
+
+def test_the_anonymous_key_goes_only_where_a_key_is_required_and_the_callers_key_everywhere():
+    horde = FakeHorde()
+    with AIHordeAPIManualClient(http_client=httpx.Client(transport=httpx.MockTransport(horde))) as client:
+        client.submit_request(ImageGenerateAsyncRequest(prompt="a cat"))
+    assert horde.seen[0].headers["apikey"] == ANON_API_KEY
+    horde = FakeHorde()
+    transport = httpx.MockTransport(horde)
+    with AIHordeAPIManualClient(http_client=httpx.Client(transport=transport), api_key="my-own-key-123") as client:
+        client.submit_request(HordeHeartbeatRequest())
+        client.submit_request(ImageGenerateAsyncRequest(prompt="a cat"))
+    assert [sent.headers["apikey"] for sent in horde.seen] == ["my-own-key-123", "my-own-key-123"]
 
 
 def test_explicit_options_and_settings_win():
@@ -182,3 +233,15 @@ async def test_async_session_cancels_when_its_task_is_cancelled():
         group.cancel_scope.cancel()
     assert horde.waiting == {}
     assert len(horde.cancelled) == 2
+
+
+def test_the_key_required_table_matches_the_swagger(horde_swagger):
+    required = {
+        (method.upper(), path)
+        for path, operations in horde_swagger["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        for parameter in operation.get("parameters", [])
+        if parameter.get("name") == "apikey" and parameter.get("in") == "header" and parameter.get("required")
+    }
+    assert required | {("GET", "/v2/find_user")} == API_KEY_REQUIRED_ROUTES

@@ -54,7 +54,9 @@ class AIHordeClientOptions(TypedDict, total=False):
     Attributes:
         settings: Complete settings; the other options override its fields.
         base_url: API root; default ``https://aihorde.net/api``.
-        api_key: Your API key; default the anonymous key ``0000000000``. Never logged or shown.
+        api_key: Your API key, sent with every request that takes one. Without it, requests go without a key
+            except those the AI Horde refuses without one (submitting jobs, popping...), which carry the
+            anonymous key ``0000000000``. Never logged or shown.
         client_agent: ``name:version:contact`` of your program.
         timeouts: Per-phase timeouts.
         retry: Retry policy.
@@ -78,8 +80,8 @@ def _ai_horde_options(options: AIHordeClientOptions) -> dict[str, Any]:
     resolved: dict[str, Any] = dict(options)
     enforce = resolved.pop("enforce_rate_limits", True)
     settings: HordeClientSettings | None = resolved.get("settings")
-    if settings is None or settings.api_key is None:
-        resolved.setdefault("api_key", ANON_API_KEY)
+    if settings is None or settings.anonymous_api_key is None:
+        resolved.setdefault("anonymous_api_key", ANON_API_KEY)
     if settings is None or settings.client_agent == HordeClientSettings().client_agent:
         resolved.setdefault("client_agent", DEFAULT_AI_HORDE_CLIENT_AGENT)
     has_limiter = resolved.get("rate_limiter") is not None or (settings is not None and settings.rate_limiter)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from horde_sdk.generic_api.endpoints import GENERIC_API_ENDPOINT_SUBPATH
 
-__all__ = ["AI_HORDE_API_ENDPOINT_SUBPATH", "AI_HORDE_BASE_URL"]
+__all__ = [
+    "AI_HORDE_API_ENDPOINT_SUBPATH",
+    "AI_HORDE_BASE_URL",
+    "API_KEY_REQUIRED_ROUTES",
+    "CLIENT_KEY_NOT_SENT_ROUTES",
+]
 
 AI_HORDE_BASE_URL = "https://aihorde.net/api"
 """The public AI Horde's API root; every request class's default ``get_api_url()``."""
@@ -71,3 +76,67 @@ class AI_HORDE_API_ENDPOINT_SUBPATH(GENERIC_API_ENDPOINT_SUBPATH):  # noqa: N801
     v2_worker_message_by_id = "/v2/workers/messages/{message_id}"
     v2_worker_by_name = "/v2/workers/name/{worker_name}"
     v2_worker_by_id = "/v2/workers/{worker_id}"
+
+
+API_KEY_REQUIRED_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/v2/collections"),
+        ("DELETE", "/v2/collections/{collection_id}"),
+        ("PATCH", "/v2/collections/{collection_id}"),
+        ("GET", "/v2/filters"),
+        ("POST", "/v2/filters"),
+        ("PUT", "/v2/filters"),
+        ("GET", "/v2/filters/regex"),
+        ("DELETE", "/v2/filters/{filter_id}"),
+        ("GET", "/v2/filters/{filter_id}"),
+        ("PATCH", "/v2/filters/{filter_id}"),
+        ("GET", "/v2/find_user"),
+        ("POST", "/v2/generate/async"),
+        ("POST", "/v2/generate/pop"),
+        ("POST", "/v2/generate/submit"),
+        ("POST", "/v2/generate/text/async"),
+        ("POST", "/v2/generate/text/pop"),
+        ("POST", "/v2/generate/text/submit"),
+        ("POST", "/v2/interrogate/async"),
+        ("POST", "/v2/interrogate/pop"),
+        ("POST", "/v2/interrogate/submit"),
+        ("POST", "/v2/kudos/award"),
+        ("POST", "/v2/kudos/transfer"),
+        ("DELETE", "/v2/operations/block_worker_ipaddr/{worker_id}"),
+        ("PUT", "/v2/operations/block_worker_ipaddr/{worker_id}"),
+        ("DELETE", "/v2/operations/ipaddr"),
+        ("GET", "/v2/operations/ipaddr"),
+        ("POST", "/v2/operations/ipaddr"),
+        ("GET", "/v2/operations/ipaddr/{ipaddr}"),
+        ("PUT", "/v2/sharedkeys"),
+        ("DELETE", "/v2/sharedkeys/{sharedkey_id}"),
+        ("PATCH", "/v2/sharedkeys/{sharedkey_id}"),
+        ("PUT", "/v2/status/modes"),
+        ("POST", "/v2/styles/image"),
+        ("DELETE", "/v2/styles/image/{style_id}"),
+        ("PATCH", "/v2/styles/image/{style_id}"),
+        ("POST", "/v2/styles/image/{style_id}/example"),
+        ("DELETE", "/v2/styles/image/{style_id}/example/{example_id}"),
+        ("PATCH", "/v2/styles/image/{style_id}/example/{example_id}"),
+        ("POST", "/v2/styles/text"),
+        ("DELETE", "/v2/styles/text/{style_id}"),
+        ("PATCH", "/v2/styles/text/{style_id}"),
+        ("POST", "/v2/teams"),
+        ("DELETE", "/v2/users/{user_id}"),
+        ("PUT", "/v2/users/{user_id}"),
+        ("GET", "/v2/workers/messages"),
+        ("POST", "/v2/workers/messages"),
+        ("DELETE", "/v2/workers/messages/{message_id}"),
+        ("PUT", "/v2/workers/{worker_id}"),
+    }
+)
+"""``(method, path template)`` of the routes the AI Horde refuses without an ``apikey`` header.
+
+From the swagger (the header is marked required), plus ``GET /v2/find_user``, which answers about the key
+it is sent. Only these get the anonymous key when the caller gave none.
+"""
+
+CLIENT_KEY_NOT_SENT_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/v2/teams/{team_id}")})
+"""Routes the client's key is never added to: any ``apikey`` header makes ``GET /v2/teams/{id}`` a moderator
+request, answered 403 ``NotModerator`` for ordinary and anonymous keys (BEHAVIOUR.md). A key set on the
+request itself is still sent."""

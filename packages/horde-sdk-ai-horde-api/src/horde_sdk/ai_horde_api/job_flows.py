@@ -3,11 +3,12 @@
 A flow is a generator that *yields* actions and receives their outcomes, exactly like
 :meth:`horde_sdk.generic_api.core.RequestCore.flow` one level down:
 
-- :class:`ApiCallAction`: send this typed request through the client session; the driver sends back the
-  response model, or *throws* the :class:`~horde_sdk.generic_api.exceptions.HordeError` into the flow;
-- :class:`DownloadAction`: GET these (presigned) URLs with no API header; the driver sends back one
-  :class:`~horde_sdk.generic_api.core.RawResponse` or :class:`~horde_sdk.generic_api.core.TransportFailure`
-  per URL, in order (it may fetch them concurrently);
+- :class:`ApiCallAction`: send this typed request through the client session within ``timeout`` seconds;
+  the driver sends back the response model, or *throws* the
+  :class:`~horde_sdk.generic_api.exceptions.HordeError` into the flow;
+- :class:`DownloadAction`: GET these (presigned) URLs with no API header, each within ``timeout`` seconds
+  and ``max_body_bytes``; the driver sends back one :class:`~horde_sdk.generic_api.core.RawResponse` or
+  :class:`~horde_sdk.generic_api.core.TransportFailure` per URL, in order (it may fetch them concurrently);
 - :class:`~horde_sdk.generic_api.core.SleepAction`: wait, then send back None;
 - :class:`EmitAction`: hand a progress event to the caller's hook, then send back None.
 
@@ -15,6 +16,11 @@ The flow returns the typed job result or raises a typed error. Everything that d
 poll, when a job is impossible, faulted or late, what to cancel, how to retry a download, how to turn answers
 into results) lives here once; :mod:`horde_sdk.ai_horde_api.simple_clients` drives the same flows with a
 blocking round-robin driver and with an async driver.
+
+A job's ``timeout`` bounds everything inside it: every call and download gets the smaller of the client's
+call deadline and the time the job has left, so a retry sleep, a ``Retry-After`` or a rate-limit wait that
+would pass the job's end fails the job at once (:class:`AIHordeGenerationTimeoutError`). Cancelling the job
+afterwards has its own small budget (:data:`JOB_CANCEL_TIMEOUT`).
 
 A flow that ends by raising has already cancelled its job on the server. A flow that is abandoned (the
 driver stops it: another job's error, task cancellation, Ctrl-C) cannot yield any more, so the driver asks
@@ -30,7 +36,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar
 
 from horde_sdk.ai_horde_api import apimodels as _models
 from horde_sdk.ai_horde_api._lazy import lazy_module
@@ -45,8 +51,16 @@ from horde_sdk.ai_horde_api.exceptions import (
 from horde_sdk.ai_horde_api.fields import JobID
 from horde_sdk.ai_horde_api.progress import JOB_KIND, JOB_STATE, GenerationProgress
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
+from horde_sdk.generic_api.consts import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_TOTAL_TIMEOUT
 from horde_sdk.generic_api.core import RawResponse, SleepAction, TransportFailure
-from horde_sdk.generic_api.exceptions import HordeNotFoundError, HordeUnexpectedResponseTypeError
+from horde_sdk.generic_api.exceptions import (
+    HordeError,
+    HordeNotFoundError,
+    HordeResponseTooLargeError,
+    HordeTimeoutError,
+    HordeUnexpectedResponseTypeError,
+)
+from horde_sdk.generic_api.log import get_logger
 from horde_sdk.generic_api.settings import RetryPolicy
 
 # Request and response models are looked up on first use through the lazy ``apimodels`` package: importing
@@ -85,6 +99,7 @@ __all__ = [
     "ALCHEMY_POLLING",
     "DEFAULT_JOB_TIMEOUT",
     "IMAGE_POLLING",
+    "JOB_CANCEL_TIMEOUT",
     "TEXT_POLLING",
     "AlchemyJob",
     "ApiCallAction",
@@ -113,6 +128,12 @@ A request nobody pops or submits for 20 minutes is gone (``404 RequestNotFound``
 never help; pass a shorter ``timeout`` to give up sooner.
 """
 
+JOB_CANCEL_TIMEOUT = 10.0
+"""Seconds a job that ran out of time may spend cancelling itself on the server (and fetching what had
+finished). A job call therefore ends at most ``timeout + JOB_CANCEL_TIMEOUT`` seconds after it started."""
+
+_log = get_logger(__name__)
+
 ImpossiblePolicy = Literal["raise", "wait"]
 """What to do when no worker can serve a request: raise :class:`AIHordeJobImpossibleError` (after cancelling
 the request) within one poll, or keep waiting (progress events then say ``impossible``)."""
@@ -121,9 +142,15 @@ the request) within one poll, or keep waiting (progress events then say ``imposs
 # ------------------------------------------------------------------------------------------- actions
 @dataclass(frozen=True, slots=True)
 class ApiCallAction:
-    """Send ``request`` through the client session; the driver sends back the response or throws the error."""
+    """Send ``request`` through the client session; the driver sends back the response or throws the error.
+
+    Attributes:
+        request: The request.
+        timeout: Seconds the whole call may take, retries and waits included (None: the client's default).
+    """
 
     request: HordeRequest
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +158,16 @@ class DownloadAction:
     """GET each URL without API headers; the driver sends back one outcome per URL, in order.
 
     ``repr`` hides the URLs: presigned URLs are credentials.
+
+    Attributes:
+        urls: The URLs.
+        timeout: Seconds each download may take (None: the transport's default).
+        max_body_bytes: The largest body accepted per URL (None: the client's ``max_download_bytes``).
     """
 
     urls: tuple[str, ...] = field(repr=False)
+    timeout: float | None = None
+    max_body_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +259,16 @@ class FlowContext:
         retry: The retry policy (downloads follow it, treating a GET as idempotent).
         clock: A monotonic clock in seconds.
         rng: Random source of retry jitter.
+        call_timeout: The client's deadline of one call (``timeouts.total``); a job gives each call the
+            smaller of this and the time the job has left.
+        max_download_bytes: The largest result download accepted.
     """
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    call_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
 
 
 # ---------------------------------------------------------------------------------- plain API calls
@@ -297,6 +336,7 @@ class GenerationJob(Generic[_T]):
         self.polls = 0
         self._started = 0.0
         self._deadline = 0.0
+        self._ending = False
 
     # --- what each kind defines
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
@@ -339,6 +379,22 @@ class GenerationJob(Generic[_T]):
             )
         )
 
+    def _call(self, request: HordeRequest) -> Generator[JobAction, Any, Any]:
+        """Send ``request`` within the job's time; a call the job's end cut short times the job out."""
+        remaining = self._deadline - self.context.clock()
+        if remaining <= 0:
+            return (yield from self._timed_out())
+        bounded_by_job = remaining < self.context.call_timeout
+        try:
+            return (yield ApiCallAction(request, timeout=min(remaining, self.context.call_timeout)))
+        except HordeTimeoutError as error:
+            if bounded_by_job and not self._ending:
+                return (yield from self._timed_out(error))
+            raise
+
+    def _time_left(self) -> float:
+        return self._deadline - self.context.clock()
+
     def _wait(self, delay: float) -> Generator[JobAction, Any, bool]:
         """Sleep ``delay`` or until the deadline; return False when the deadline has passed."""
         remaining = self._deadline - self.context.clock()
@@ -352,7 +408,9 @@ class GenerationJob(Generic[_T]):
         if self.job_id is None or self.settled:
             return None
         try:
-            answer: HordeResponse = yield ApiCallAction(self._cancel_request(JobID(self.job_id)))
+            answer: HordeResponse = yield ApiCallAction(
+                self._cancel_request(JobID(self.job_id)), timeout=max(self._time_left(), 0.001)
+            )
         except HordeNotFoundError:
             self.settled = True
             return None
@@ -366,7 +424,15 @@ class GenerationJob(Generic[_T]):
         attempt = 1
         policy = self.context.retry
         while pending:
-            outcomes: Sequence[RawResponse | TransportFailure] = yield DownloadAction(tuple(urls[i] for i in pending))
+            remaining = self._time_left()
+            if remaining <= 0:
+                return (yield from self._timed_out())
+            bounded_by_job = remaining < self.context.call_timeout
+            outcomes: Sequence[RawResponse | TransportFailure] = yield DownloadAction(
+                tuple(urls[i] for i in pending),
+                timeout=min(remaining, self.context.call_timeout),
+                max_body_bytes=self.context.max_download_bytes,
+            )
             failed: list[int] = []
             delays: list[float | None] = []
             reason = ""
@@ -386,6 +452,16 @@ class GenerationJob(Generic[_T]):
                             rng=self.context.rng,
                         )
                     )
+                elif outcome.kind == "too_large":
+                    raise AIHordeDownloadError(
+                        f"a result is larger than the {self.context.max_download_bytes} bytes accepted",
+                        job_id=self.job_id,
+                        kind=self.kind,
+                    ) from HordeResponseTooLargeError(
+                        limit=self.context.max_download_bytes, method="GET", path="(download)"
+                    )
+                elif outcome.kind == "timeout" and bounded_by_job and not self._ending:
+                    return (yield from self._timed_out())
                 else:
                     reason = f"{outcome.kind}: {outcome.detail}"
                     delays.append(
@@ -403,7 +479,10 @@ class GenerationJob(Generic[_T]):
                         job_id=self.job_id,
                         kind=self.kind,
                     )
-                yield SleepAction(max(delay for delay in delays if delay is not None))
+                wait = max(delay for delay in delays if delay is not None)
+                if wait >= self._time_left() and not self._ending:
+                    return (yield from self._timed_out())
+                yield SleepAction(wait)
                 attempt += 1
             pending = failed
         return [results[i] for i in range(len(urls))]
@@ -413,26 +492,38 @@ class GenerationJob(Generic[_T]):
         error_type: type[AIHordeGenerationError],
         reason: str,
         **extra: Any,  # noqa: ANN401 - error fields
-    ) -> Generator[JobAction, Any, _T]:
-        """Cancel the job, gather what had finished, report ``cancelled`` or ``faulted`` and raise."""
-        answer = yield from self._cancel()
+    ) -> Generator[JobAction, Any, NoReturn]:
+        """Cancel the job, gather what had finished, report ``cancelled`` or ``faulted`` and raise.
+
+        Ending gets its own budget: at most :data:`JOB_CANCEL_TIMEOUT` seconds from now.
+        """
+        self._ending = True
+        self._deadline = self.context.clock() + JOB_CANCEL_TIMEOUT
+        cause: BaseException | None = extra.pop("cause", None)
+        answer = None
+        try:
+            answer = yield from self._cancel()
+        except HordeError as error:
+            if error_type is not AIHordeGenerationTimeoutError:
+                raise
+            # The driver and the session try again on their way out; the timeout is the news.
+            _log.warning("cancelling a timed-out job failed", error=type(error).__name__)
         partial = None
         if answer is not None:
             try:
                 partial = yield from self._partial_result(answer)
-            except AIHordeDownloadError:
+            except (AIHordeDownloadError, HordeError):
                 partial = None
         state = JOB_STATE.faulted if error_type is AIHordeJobFaultedError else JOB_STATE.cancelled
         yield self._event(state)
-        raise error_type(reason, job_id=self.job_id, kind=self.kind, partial_result=partial, **extra)
+        raise error_type(reason, job_id=self.job_id, kind=self.kind, partial_result=partial, **extra) from cause
 
-    def _timed_out(self) -> Generator[JobAction, Any, _T]:
-        return (
-            yield from self._fail(
-                AIHordeGenerationTimeoutError,
-                f"not finished within {self.timeout:g} s; cancelled on the server",
-                timeout=self.timeout,
-            )
+    def _timed_out(self, cause: BaseException | None = None) -> Generator[JobAction, Any, NoReturn]:
+        return self._fail(
+            AIHordeGenerationTimeoutError,
+            f"not finished within {self.timeout:g} s; cancelled on the server",
+            timeout=self.timeout,
+            cause=cause,
         )
 
     def _partial_result(self, answer: HordeResponse) -> Generator[JobAction, Any, _T | None]:
@@ -512,7 +603,7 @@ class ImageJob(GenerationJob["ImageGenerationJobResult"]):
     def run(self) -> JobFlow[ImageGenerationJobResult]:
         """Submit, poll ``check``, fetch ``status`` once, download the images."""
         self._start_clock()
-        accepted = yield ApiCallAction(self.request)
+        accepted = yield from self._call(self.request)
         if not isinstance(accepted, _models.ImageGenerateAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
@@ -523,14 +614,14 @@ class ImageJob(GenerationJob["ImageGenerationJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            check = yield ApiCallAction(_models.ImageGenerateCheckRequest(id=JobID(self.job_id)))
+            check = yield from self._call(_models.ImageGenerateCheckRequest(id=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(check)):
                 break
             delay = self.polling.next_delay(check.wait_time, delay)
         # The check said done: the follow-up is settled (nothing left to cancel), images may be fetched.
         self.settled = True
-        status = yield ApiCallAction(_models.ImageGenerateStatusRequest(id=JobID(self.job_id)))
+        status = yield from self._call(_models.ImageGenerateStatusRequest(id=JobID(self.job_id)))
         yield self._event(JOB_STATE.downloading, finished=len(status.generations or ()), kudos=status.kudos)
         result = yield from self._result(status)
         yield self._event(JOB_STATE.done, finished=len(result.generations), kudos=result.kudos)
@@ -605,7 +696,7 @@ class TextJob(GenerationJob["TextGenerationJobResult"]):
     def run(self) -> JobFlow[TextGenerationJobResult]:
         """Submit, poll the text status until done."""
         self._start_clock()
-        accepted = yield ApiCallAction(self.request)
+        accepted = yield from self._call(self.request)
         if not isinstance(accepted, _models.TextGenerateAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
@@ -616,7 +707,7 @@ class TextJob(GenerationJob["TextGenerationJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status = yield ApiCallAction(_models.TextGenerateStatusRequest(id=JobID(self.job_id)))
+            status = yield from self._call(_models.TextGenerateStatusRequest(id=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(status)):
                 break
@@ -674,7 +765,7 @@ class AlchemyJob(GenerationJob["AlchemyJobResult"]):
     def run(self) -> JobFlow[AlchemyJobResult]:
         """Submit, poll the interrogation status until every form is done, download post-processed images."""
         self._start_clock()
-        accepted = yield ApiCallAction(self.request)
+        accepted = yield from self._call(self.request)
         if not isinstance(accepted, _models.AlchemyAsyncResponse) or accepted.id_ is None:
             raise HordeUnexpectedResponseTypeError(f"the server did not queue the request ({type(accepted).__name__})")
         self.job_id = accepted.id_
@@ -683,7 +774,7 @@ class AlchemyJob(GenerationJob["AlchemyJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status: AlchemyStatusResponse = yield ApiCallAction(_models.AlchemyStatusRequest(id=JobID(self.job_id)))
+            status: AlchemyStatusResponse = yield from self._call(_models.AlchemyStatusRequest(id=JobID(self.job_id)))
             self.polls += 1
             forms = status.forms or ()
             finished = sum(1 for form in forms if form.state == ALCHEMY_FORM_STATE.done)

@@ -45,6 +45,7 @@ from horde_sdk.ai_horde_api.consts import MODEL_STATE, MODEL_TYPE, WORKER_TYPE
 from horde_sdk.ai_horde_api.fields import CollectionID, MessageID, SharedKeyID, StyleID, TeamID, UserID, WorkerID
 from horde_sdk.ai_horde_api.job_flows import (
     DEFAULT_JOB_TIMEOUT,
+    JOB_CANCEL_TIMEOUT,
     AlchemyJob,
     ApiCallAction,
     CallJob,
@@ -234,7 +235,13 @@ class BaseAIHordeSimpleClient:
         raise NotImplementedError
 
     def _flow_context(self, settings: HordeClientSettings, clock: Callable[[], float]) -> FlowContext:
-        return FlowContext(retry=settings.retry, clock=clock, rng=random.Random(settings.seed))  # noqa: S311
+        return FlowContext(
+            retry=settings.retry,
+            clock=clock,
+            rng=random.Random(settings.seed),  # noqa: S311 - jitter, not cryptography
+            call_timeout=settings.timeouts.total,
+            max_download_bytes=settings.max_download_bytes,
+        )
 
     def _job_options(self, timeout: float, on_impossible: ImpossiblePolicy, index: int) -> dict[str, Any]:
         return {"context": self._context, "timeout": timeout, "on_impossible": on_impossible, "index": index}
@@ -648,11 +655,14 @@ class _Slot:
     failed: bool = False
 
 
-def _download_sync(transport: SyncTransport, urls: tuple[str, ...]) -> tuple[RawResponse | TransportFailure, ...]:
-    if len(urls) <= 1:
-        return tuple(transport.send_raw("GET", url) for url in urls)
-    with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL_DOWNLOADS, len(urls))) as pool:
-        return tuple(pool.map(lambda url: transport.send_raw("GET", url), urls))
+def _download_sync(transport: SyncTransport, action: DownloadAction) -> tuple[RawResponse | TransportFailure, ...]:
+    def fetch(url: str) -> RawResponse | TransportFailure:
+        return transport.send_raw("GET", url, timeout=action.timeout, max_body_bytes=action.max_body_bytes)
+
+    if len(action.urls) <= 1:
+        return tuple(fetch(url) for url in action.urls)
+    with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL_DOWNLOADS, len(action.urls))) as pool:
+        return tuple(pool.map(fetch, action.urls))
 
 
 def _drive_sync(
@@ -701,11 +711,11 @@ def _advance_sync(slot: _Slot, plan: _Plan[Any], session: AIHordeAPIClientSessio
             return
         if isinstance(action, ApiCallAction):
             try:
-                slot.send = session.submit_request(action.request)
+                slot.send = session.submit_request(action.request, timeout=action.timeout)
             except HordeError as error:
                 slot.throw = error
         elif isinstance(action, DownloadAction):
-            slot.send = _download_sync(session.transport, action.urls)
+            slot.send = _download_sync(session.transport, action)
         elif isinstance(action, EmitAction):
             if plan.on_progress is not None:
                 plan.on_progress(action.event)
@@ -720,7 +730,7 @@ def _cleanup_sync(slots: list[_Slot], session: AIHordeAPIClientSession) -> None:
             continue
         for request in slot.job.cleanup_requests():
             try:
-                session.submit_request(request)
+                session.submit_request(request, timeout=JOB_CANCEL_TIMEOUT)
             except HordeNotFoundError:
                 pass  # already gone from the server: nothing is left waiting
             except HordeError as error:
@@ -730,15 +740,17 @@ def _cleanup_sync(slots: list[_Slot], session: AIHordeAPIClientSession) -> None:
 
 # ------------------------------------------------------------------------------------- async driver
 async def _download_async(
-    transport: AsyncTransport, urls: tuple[str, ...]
+    transport: AsyncTransport, action: DownloadAction
 ) -> tuple[RawResponse | TransportFailure, ...]:
-    results: list[RawResponse | TransportFailure | None] = [None] * len(urls)
+    results: list[RawResponse | TransportFailure | None] = [None] * len(action.urls)
 
     async def fetch(index: int, url: str) -> None:
-        results[index] = await transport.send_raw("GET", url)
+        results[index] = await transport.send_raw(
+            "GET", url, timeout=action.timeout, max_body_bytes=action.max_body_bytes
+        )
 
     async with anyio.create_task_group() as group:
-        for index, url in enumerate(urls):
+        for index, url in enumerate(action.urls):
             group.start_soon(fetch, index, url)
     return tuple(result for result in results if result is not None)
 
@@ -754,11 +766,11 @@ async def _perform_async(
         await sleep(action.seconds)
     elif isinstance(action, ApiCallAction):
         try:
-            return await session.submit_request(action.request), None
+            return await session.submit_request(action.request, timeout=action.timeout), None
         except HordeError as error:
             return None, error
     elif isinstance(action, DownloadAction):
-        return await _download_async(session.transport, action.urls), None
+        return await _download_async(session.transport, action), None
     elif isinstance(action, EmitAction):
         if plan.on_progress is not None:
             plan.on_progress(action.event)
@@ -795,7 +807,7 @@ async def _drive_one_async(
                 with anyio.CancelScope(shield=True), anyio.move_on_after(cleanup_timeout):
                     for request in requests:
                         try:
-                            await session.submit_request(request)
+                            await session.submit_request(request, timeout=JOB_CANCEL_TIMEOUT)
                         except HordeNotFoundError:
                             pass  # already gone from the server: nothing is left waiting
                         except HordeError as error:

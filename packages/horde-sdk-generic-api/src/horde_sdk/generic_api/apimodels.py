@@ -292,6 +292,23 @@ class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_HordeRequestMetaclass)
         return type(self).get_http_method() in _IDEMPOTENT_METHODS
 
     @classmethod
+    def is_api_key_required(cls) -> bool:
+        """Return True when the server refuses this request without an ``apikey`` header (default False).
+
+        Only such requests get the client's ``anonymous_api_key`` when the caller gave no key.
+        """
+        return False
+
+    @classmethod
+    def is_client_api_key_sent(cls) -> bool:
+        """Return False when the client's key must not go with this request (default True).
+
+        For a route where any key changes the meaning (the AI Horde's ``GET /v2/teams/{id}`` reads a key as a
+        moderator request); a key set on the request itself is still sent.
+        """
+        return True
+
+    @classmethod
     def is_delete_with_body(cls) -> bool:
         """Return True for the rare DELETE request whose fields travel in a JSON body (default False)."""
         return False

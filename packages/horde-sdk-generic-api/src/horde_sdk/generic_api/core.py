@@ -249,8 +249,9 @@ class RequestCore:
 
     def _headers(self, request: HordeRequest, layout: _RequestLayout) -> dict[str, str]:
         headers = {"Accept": self._accept, "Client-Agent": self.settings.client_agent}
-        if self.settings.api_key is not None:
-            headers["apikey"] = self.settings.api_key
+        key = self._client_key(type(request))
+        if key is not None:
+            headers["apikey"] = key
         for attribute, wire_name in layout.headers:
             value = getattr(request, attribute)
             if value is not None:
@@ -259,6 +260,19 @@ class RequestCore:
                     raise HordeRequestBuildError(f"{type(request).__name__}: header field {attribute!r} spans lines")
                 headers[wire_name] = text
         return headers
+
+    def _client_key(self, request_type: type[HordeRequest]) -> str | None:
+        """The key the client adds to a request (a key set on the request itself replaces it).
+
+        The caller's key goes with every request that takes the client's key; the anonymous key only
+        with requests the server refuses without one, when the caller gave no key.
+        """
+        settings = self.settings
+        if settings.api_key is not None:
+            return settings.api_key if request_type.is_client_api_key_sent() else None
+        if settings.anonymous_api_key is not None and request_type.is_api_key_required():
+            return settings.anonymous_api_key
+        return None
 
     @staticmethod
     def _params(request: HordeRequest, layout: _RequestLayout) -> list[tuple[str, str]]:

@@ -125,6 +125,7 @@ class _ClientCore(Generic[_HTTPClientT, _TransportT]):
         settings: HordeClientSettings | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
+        anonymous_api_key: str | None = None,
         client_agent: str | None = None,
         timeouts: HordeTimeouts | None = None,
         retry: RetryPolicy | None = None,
@@ -138,6 +139,7 @@ class _ClientCore(Generic[_HTTPClientT, _TransportT]):
         overrides: dict[str, Any] = {
             "base_url": base_url,
             "api_key": api_key,
+            "anonymous_api_key": anonymous_api_key,
             "client_agent": client_agent,
             "timeouts": timeouts,
             "retry": retry,
@@ -189,7 +191,9 @@ class GenericHordeAPIManualClient(_ClientCore[SyncHTTPClient, SyncTransport]):
     Args:
         settings: Complete settings; the keyword arguments below override its fields.
         base_url: API root, e.g. ``https://aihorde.net/api``.
-        api_key: Sent as ``apikey`` unless a request carries its own. Never logged or shown.
+        api_key: Sent as ``apikey`` unless a request carries its own or says the client's key must not go
+            with it. Never logged or shown.
+        anonymous_api_key: Sent only with requests that need a key, when ``api_key`` is None.
         client_agent: ``name:version:contact`` of your program.
         timeouts: Per-phase timeouts and the total deadline of one call (default: :class:`HordeTimeouts`:
             120 s per call, retries and waits included; never "no timeout").

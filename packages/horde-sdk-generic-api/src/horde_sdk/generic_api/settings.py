@@ -209,7 +209,11 @@ class HordeClientSettings:
 
     Attributes:
         base_url: The API root (``https://aihorde.net/api``); None uses each request's default.
-        api_key: Sent as the ``apikey`` header when a request does not carry its own. Never shown.
+        api_key: The caller's key, sent as the ``apikey`` header with every request that takes the client's
+            key (:meth:`~horde_sdk.generic_api.apimodels.HordeRequest.is_client_api_key_sent`) when the
+            request does not carry its own. Never shown.
+        anonymous_api_key: Sent instead when ``api_key`` is None, and only with requests the server
+            refuses without a key (:meth:`~horde_sdk.generic_api.apimodels.HordeRequest.is_api_key_required`).
         client_agent: ``name:version:contact``, sent as ``Client-Agent``.
         timeouts: Per-phase timeouts and the total deadline of one call (``timeouts.total``).
         max_response_bytes: The largest API response body read; a larger one fails the call with
@@ -222,6 +226,7 @@ class HordeClientSettings:
 
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    anonymous_api_key: str | None = field(default=None, repr=False)
     client_agent: str = "horde-sdk:0.1.0:unknown"
     timeouts: HordeTimeouts = field(default_factory=HordeTimeouts)
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
@@ -233,8 +238,10 @@ class HordeClientSettings:
     def __post_init__(self) -> None:
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
-        if self.api_key is not None and (not self.api_key.strip() or any(c in self.api_key for c in "\r\n")):
-            raise ValueError("api_key must be a non-empty single-line string")
+        for name in ("api_key", "anonymous_api_key"):
+            key = getattr(self, name)
+            if key is not None and (not key.strip() or any(c in key for c in "\r\n")):
+                raise ValueError(f"{name} must be a non-empty single-line string")
         if not self.client_agent or any(c in self.client_agent for c in "\r\n"):
             raise ValueError("client_agent must be a non-empty single-line string")
         for name in ("max_response_bytes", "max_download_bytes"):

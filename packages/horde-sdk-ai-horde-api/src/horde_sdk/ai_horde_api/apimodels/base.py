@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from horde_sdk.ai_horde_api.endpoints import AI_HORDE_BASE_URL
+from horde_sdk.ai_horde_api.endpoints import AI_HORDE_BASE_URL, API_KEY_REQUIRED_ROUTES, CLIENT_KEY_NOT_SENT_ROUTES
 from horde_sdk.ai_horde_api.fields import JobID
 from horde_sdk.generic_api.apimodels import HordeAPIData, HordeRequest
 
@@ -18,6 +18,16 @@ class BaseAIHordeRequest(HordeRequest):
     def get_api_url(cls) -> str:
         """Return the public AI Horde's API root; a client's ``base_url`` overrides it."""
         return AI_HORDE_BASE_URL
+
+    @classmethod
+    def is_api_key_required(cls) -> bool:
+        """Return True for the routes the AI Horde refuses without a key (``API_KEY_REQUIRED_ROUTES``)."""
+        return (str(cls.get_http_method()), str(cls.get_api_endpoint_subpath())) in API_KEY_REQUIRED_ROUTES
+
+    @classmethod
+    def is_client_api_key_sent(cls) -> bool:
+        """Return False for the routes a key changes the meaning of (``CLIENT_KEY_NOT_SENT_ROUTES``)."""
+        return (str(cls.get_http_method()), str(cls.get_api_endpoint_subpath())) not in CLIENT_KEY_NOT_SENT_ROUTES
 
 
 class JobRequestMixin(HordeAPIData):

@@ -77,14 +77,15 @@ def test_run_stops_with_a_clear_error_when_the_engine_cannot_be_reached(tmp_path
         'image_backend: comfyui\nimage_backend_url: "http://127.0.0.1:9"\nimage_model_map: {"A": "a.safetensors"}\n',
         encoding="utf-8",
     )
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    root, httpx_logger = logging.getLogger(), logging.getLogger("httpx")
+    handlers, level, httpx_level = root.handlers[:], root.level, httpx_logger.level
     out, err = io.StringIO(), io.StringIO()
     try:
         status = main(["run", "--config", str(path), "--no-env"], out=out, err=err)
-    finally:
+    finally:  # `run` configures logging: put it back for the other tests of this process
         root.handlers[:] = handlers
         root.setLevel(level)
+        httpx_logger.setLevel(httpx_level)
     assert status == 1
     assert "error: comfyui GET /object_info: connection failed" in err.getvalue()
     assert "Traceback" not in err.getvalue()

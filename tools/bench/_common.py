@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -184,3 +185,10 @@ def baseline_sources(commit: str = BASELINE_COMMIT) -> Iterator[list[str] | None
             return
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
         yield [str(path) for path in sorted(Path(folder).glob("packages/*/src"))]
+
+
+def child_figures(command: list[str], environment: dict[str, str]) -> dict[str, float]:
+    """Run a measuring child process and return the JSON object it prints on its last line."""
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=environment).stdout
+    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return figures

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     BASELINE_COMMIT,
     baseline_sources,
+    child_figures,
     clean_venv,
     cold_import_ms,
     print_import_ratios,
@@ -74,15 +74,7 @@ def _parse_round(count: int, loops: int, sources: list[str] | None) -> dict[str,
     environment = dict(os.environ)
     if sources:
         environment["PYTHONPATH"] = os.pathsep.join([*sources, environment.get("PYTHONPATH", "")])
-    output = subprocess.run(
-        [sys.executable, __file__, "--parse-child", str(count), str(loops)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment,
-    ).stdout
-    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-    return figures
+    return child_figures([sys.executable, __file__, "--parse-child", str(count), str(loops)], environment)
 
 
 def measure_parse(count: int, rounds: int, loops: int) -> None:

@@ -61,6 +61,7 @@ class PackageInfo:
     name: str
     version: Version | None = None
     sibling_requirements: dict[str, Requirement] = field(default_factory=dict)
+    extras: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -132,8 +133,6 @@ def range_problem(requirement: Requirement) -> str | None:
         problem = f"is a direct reference ({requirement.url}), not a version range"
     elif requirement.marker is not None:
         problem = f"has an environment marker ({requirement.marker}); sibling dependencies must be unconditional"
-    elif requirement.extras:
-        problem = "requests extras; sibling dependencies must not"
     elif len(specs) != 2 or len(lowers) != 1 or len(uppers) != 1:
         problem = "must be exactly `>=X.Y.Z,<X.(Y+1)` (0.x) or `>=X.Y.Z,<(X+1)` (>=1.0)"
     else:
@@ -222,6 +221,7 @@ def read_sibling_requirements(info: PackageInfo, project: dict[str, Any], report
             if dep in info.sibling_requirements:
                 report.add(name, f"declares {dep} more than once")
             info.sibling_requirements[dep] = requirement
+    info.extras = frozenset(canonicalize_name(group) for group in project.get("optional-dependencies", {}))
     for group, requirements in project.get("optional-dependencies", {}).items():
         for requirement_text in requirements:
             try:
@@ -249,6 +249,15 @@ def check_graph(packages: dict[NormalizedName, PackageInfo], report: Report) -> 
             if problem is not None:
                 report.add(name, f"requirement `{requirement}` {problem}")
             sibling = packages.get(canonicalize_name(dep))
+            # An extra of a sibling adds third-party packages only (siblings in extras are problems), so
+            # requesting one keeps the graph as drawn; it must be one the sibling declares.
+            unknown = sorted(
+                canonicalize_name(e)
+                for e in requirement.extras
+                if sibling is not None and canonicalize_name(e) not in sibling.extras
+            )
+            if unknown:
+                report.add(name, f"requirement `{requirement}` requests extras {dep} does not declare: {unknown}")
             if (
                 sibling is not None
                 and sibling.version is not None

@@ -226,6 +226,26 @@ def test_sibling_in_an_extra(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert_single_problem(tmp_path, capsys, "horde-sdk-deploy-config", "extra 'full' depends on horde-sdk-worker")
 
 
+@pytest.mark.parametrize(("declared", "problems"), [("aiohttp", 0), ("speedups", 1)])
+def test_a_sibling_extra_must_be_one_the_sibling_declares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], declared: str, problems: int
+) -> None:
+    # horde-sdk-worker depends on horde-sdk-generic-api[aiohttp]: an extra adds third-party packages only.
+    for dist in DIAGRAM:
+        deps = None
+        extra = ""
+        if dist == "horde-sdk-ai-horde-api":
+            deps = ["horde-sdk-generic-api[aiohttp]>=0.1.0,<0.2", "horde-sdk-generation-parameters>=0.1.0,<0.2"]
+        if dist == "horde-sdk-generic-api":
+            extra = f'[project.optional-dependencies]\n{declared} = ["aiohttp>=3.10,<4"]\n'
+        write_package(tmp_path, dist, dependencies=deps, extra_pyproject=extra)
+    if problems:
+        assert_single_problem(tmp_path, capsys, "horde-sdk-ai-horde-api", "requests extras", "['aiohttp']")
+    else:
+        code, errors, _ = run_tool(tmp_path, capsys)
+        assert (code, errors) == (0, [])
+
+
 def _remove(path: Path) -> None:
     if path.is_dir():
         path.rmdir()

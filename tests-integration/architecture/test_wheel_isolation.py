@@ -360,3 +360,34 @@ def test_runtime_only_dependencies_are_exempt_but_kept_honest() -> None:
     _, unused = dependency_problems(_fake(["pyyaml>=6"], "import yaml\n", providers, frozenset({"sniffio"})))
     assert len(unused) == 1
     assert unused[0].endswith("but not declared")
+
+
+WITHOUT_EXTRA_PROBE = """
+import asyncio, importlib.util
+from horde_sdk.generic_api.settings import HordeTimeouts
+from horde_sdk.generic_api.transport import AsyncTransport, aiohttp_available
+
+async def main():
+    transport = AsyncTransport(HordeTimeouts())
+    try:
+        AsyncTransport(HordeTimeouts(), backend="aiohttp")
+    except ImportError as error:
+        refused = "horde-sdk-generic-api[aiohttp]" in str(error)
+    else:
+        refused = False
+    print(importlib.util.find_spec("aiohttp") is None, aiohttp_available(), transport.backend, refused)
+    await transport.aclose()
+
+asyncio.run(main())
+"""
+
+
+def test_generic_api_without_the_aiohttp_extra_sends_with_httpx(wheelhouse: dict[str, Path], tmp_path: Path) -> None:
+    # The other tests install every extra; a light client installs horde-sdk-generic-api alone.
+    venv = tmp_path / "venv"
+    run([*UV, "venv", "--no-config", "--quiet", "--python", sys.executable, str(venv)], cwd=tmp_path)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    wheel = wheelhouse["horde-sdk-generic-api"]
+    run([*UV, "pip", "install", "--no-config", "--quiet", "--python", str(python), str(wheel)], cwd=tmp_path)
+    result = run([str(python), "-I", "-W", "error", "-c", WITHOUT_EXTRA_PROBE], cwd=tmp_path)
+    assert result.stdout.split() == ["True", "False", "httpx", "True"]

@@ -15,6 +15,7 @@ import pytest
 
 from horde_sdk.ai_horde_api.ai_horde_clients import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
 from horde_sdk.ai_horde_api.apimodels import HordeHeartbeatRequest, HordeHeartbeatResponse
+from horde_sdk.generic_api import transport as transport_module
 from horde_sdk.generic_api.exceptions import (
     HordeRateLimitedError,
     HordeResponseTooLargeError,
@@ -55,7 +56,40 @@ def _async_call(server_url: str, *, http_client: httpx.AsyncClient | None = None
     return anyio.run(main)
 
 
-CALLS = [pytest.param(_sync_call, id="sync"), pytest.param(_async_call, id="async")]
+def _async_call_over_httpx(
+    server_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: object
+) -> object:
+    """The async call with the transport's httpx path even where aiohttp is installed (its created client)."""
+    original = transport_module.aiohttp_available
+    transport_module.aiohttp_available = lambda: False  # type: ignore[assignment] # as if aiohttp were not installed
+    try:
+        return _async_call(server_url, http_client=http_client, **settings)
+    finally:
+        transport_module.aiohttp_available = original  # type: ignore[assignment] # restored
+
+
+# "async" sends with aiohttp where it is installed (the worker's extra), "async-httpx" always with httpx.
+CALLS = [
+    pytest.param(_sync_call, id="sync"),
+    pytest.param(_async_call, id="async"),
+    pytest.param(_async_call_over_httpx, id="async-httpx"),
+]
+
+
+def test_the_async_call_goes_through_aiohttp_where_it_is_installed():
+    async def backends() -> tuple[str, str]:
+        async with AIHordeAPIAsyncManualClient(base_url="http://127.0.0.1:9/api") as client:
+            first = client.transport.backend
+        original = transport_module.aiohttp_available
+        transport_module.aiohttp_available = lambda: False  # type: ignore[assignment] # as if not installed
+        try:
+            async with AIHordeAPIAsyncManualClient(base_url="http://127.0.0.1:9/api") as client:
+                return first, client.transport.backend
+        finally:
+            transport_module.aiohttp_available = original  # type: ignore[assignment] # restored
+
+    expected = "aiohttp" if transport_module.aiohttp_available() else "httpx"
+    assert anyio.run(backends) == (expected, "httpx")
 
 
 def _complete_answer() -> bytes:
@@ -125,6 +159,7 @@ def test_an_empty_200_body_is_an_error(hostile, call):
 def _call_with_following_client(call, url: str) -> None:
     """Call through an injected HTTP client that follows redirects (the risky configuration)."""
     injected = (httpx.Client if call is _sync_call else httpx.AsyncClient)(follow_redirects=True)
+    call = _async_call if call is _async_call_over_httpx else call  # an injected httpx client is httpx anyway
     try:
         call(url, http_client=injected)
     finally:

@@ -162,6 +162,12 @@ async def test_img2img_uploads_the_source_and_uses_the_denoising_strength(fake: 
     assert_seed_images(result.images, (512, 512), (7,))
 
 
+async def test_img2img_without_a_denoising_strength_uses_the_hordes_usual_one(fake: FakeComfyUI) -> None:
+    async with backend_on(fake) as backend:
+        await backend.generate_images(image_job(source_processing="img2img", img2img={"source_image": png(64, 64)}))
+    assert nodes(fake.prompts[0], "KSampler")[0]["denoise"] == 0.75
+
+
 async def test_inpainting_with_a_mask_sends_the_mask_as_the_images_transparency(fake: FakeComfyUI) -> None:
     mask = Image.new("L", (512, 512), 0)
     mask.paste(255, (0, 0, 256, 512))  # paint the left half

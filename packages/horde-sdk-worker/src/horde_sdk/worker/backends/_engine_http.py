@@ -49,6 +49,8 @@ _MESSAGE_LIMIT = 300
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 _DEFAULT_JOB_TIMEOUT = 600.0
 _DEFAULT_POLL_INTERVAL = 0.5
+DEFAULT_IMG2IMG_DENOISE = 0.75
+"""The denoising strength of an img2img job that sets none (the value the AI Horde documents as its example)."""
 _HIRES_FIRST_PASS_PIXELS = 512 * 512
 _DIMENSION_STEP = 64
 _PAINTING = frozenset({KNOWN_IMAGE_SOURCE_PROCESSING.inpainting, KNOWN_IMAGE_SOURCE_PROCESSING.outpainting})

@@ -54,6 +54,7 @@ from horde_sdk.generation_parameters import (
 from horde_sdk.generation_parameters.generic import KNOWN_FACEFIXERS, KNOWN_UPSCALERS
 from horde_sdk.worker._logging import get_logger
 from horde_sdk.worker.backends._engine_http import (
+    DEFAULT_IMG2IMG_DENOISE,
     EngineBackendBase,
     hires_first_pass_size,
     normalised_name,
@@ -300,7 +301,8 @@ def _latent(
     image = graph.add("LoadImage", image=source_image)
     strength = parameters.denoising_strength
     if processing == KNOWN_IMAGE_SOURCE_PROCESSING.img2img:
-        return [graph.add("VAEEncode", pixels=[image, 0], vae=vae), 0], strength if strength is not None else 1.0
+        denoise = strength if strength is not None else DEFAULT_IMG2IMG_DENOISE
+        return [graph.add("VAEEncode", pixels=[image, 0], vae=vae), 0], denoise
     if strength is None or strength >= 1.0:
         # Full strength: the masked area is emptied before sampling (what inpainting checkpoints expect).
         return [graph.add("VAEEncodeForInpaint", pixels=[image, 0], vae=vae, mask=[image, 1], grow_mask_by=6), 0], 1.0

@@ -49,6 +49,7 @@ from horde_sdk.generation_parameters import (
 from horde_sdk.generation_parameters.generic import KNOWN_FACEFIXERS, KNOWN_UPSCALERS
 from horde_sdk.worker._logging import get_logger
 from horde_sdk.worker.backends._engine_http import (
+    DEFAULT_IMG2IMG_DENOISE,
     EngineBackendBase,
     EngineTimeoutError,
     decode_base64_image,
@@ -184,9 +185,11 @@ def build_sdwebui_payload(
             )
         return payload
     strength = parameters.denoising_strength
+    if strength is None:  # painting repaints the masked area entirely; img2img keeps some of the source
+        strength = 1.0 if mask is not None else DEFAULT_IMG2IMG_DENOISE
     payload.update(
         init_images=[encode_base64(source_image)],
-        denoising_strength=strength if strength is not None else 1.0,
+        denoising_strength=strength,
         resize_mode=0,
     )
     if mask is not None:

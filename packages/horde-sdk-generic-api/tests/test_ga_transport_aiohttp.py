@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,26 @@ def test_backend_choice_is_checked_before_anything_is_sent() -> None:
 
     assert asyncio.run(chosen()) == ("aiohttp", "httpx", "httpx")
     assert AsyncTransport(TIMEOUTS).backend == "httpx"  # no running asyncio loop: httpx (trio, threads)
+
+
+def test_the_environment_is_read_per_request_only_when_it_names_a_proxy_or_netrc(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # aiohttp's trust_env costs two thread hops per request; it is on only when there is something to find.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NETRC"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    async def trusts() -> bool:
+        sender = transport_module._AiohttpSender(TIMEOUTS)
+        try:
+            return sender._client_session().trust_env
+        finally:
+            await sender.aclose()
+
+    assert asyncio.run(trusts()) is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert asyncio.run(trusts()) is True
+    monkeypatch.delenv("HTTPS_PROXY")
+    (tmp_path / ".netrc").write_text("machine example.org login a password b\n", encoding="utf-8")
+    assert asyncio.run(trusts()) is True

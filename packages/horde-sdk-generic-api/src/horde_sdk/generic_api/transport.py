@@ -60,11 +60,14 @@ import importlib.util
 import json
 import logging
 import math
+import os
 import ssl
 import time
 import typing
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import anyio
@@ -630,6 +633,20 @@ def _declared_too_large(headers: Mapping[str, str], limits: _Limits) -> bool:
         return False
 
 
+def _environment_has_proxies_or_netrc() -> bool:
+    """Whether the environment names a proxy or a netrc file, as httpx (``trust_env``) would read them.
+
+    aiohttp's ``trust_env`` asks the environment on every request, in a worker thread (two thread hops
+    per request); it is only switched on when there is something to find, checked once per session.
+    """
+    if urllib.request.getproxies() or os.environ.get("NETRC"):
+        return True
+    try:
+        return (Path.home() / ".netrc").exists()
+    except (OSError, RuntimeError):  # no home directory
+        return False
+
+
 class _AiohttpSender:
     """One ``aiohttp.ClientSession`` (made on first use, on the running loop) and the exchange over it."""
 
@@ -662,7 +679,7 @@ class _AiohttpSender:
                     sock_read=timeouts.read,
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,
+                trust_env=_environment_has_proxies_or_netrc(),
                 auto_decompress=True,
             )
         return self._session

@@ -97,10 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"local-horde: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 1
     users = ", ".join(f"{key.name} ({key.role})" for key in args.api_key) or "only the anonymous key 0000000000"
-    print(f"local-horde: serving {server.base_url} (users: {users}); Ctrl-C stops it", flush=True)
-    # SIGTERM stops it like Ctrl-C (uvicorn restores this handler and re-raises the signal it caught).
+    # SIGTERM stops it like Ctrl-C (uvicorn restores this handler and re-raises the signal it caught). It is
+    # installed before the line below, which is what a supervisor (or a test) waits for before signalling.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        print(f"local-horde: serving {server.base_url} (users: {users}); Ctrl-C stops it", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

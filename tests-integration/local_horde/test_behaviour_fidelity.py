@@ -296,3 +296,19 @@ def test_an_r2_submit_without_the_upload_fails_image_validation(horde: HordeEnv)
     with pytest.raises(HordeBadRequestError) as caught:
         horde.client("worker").submit_request(submit)
     assert caught.value.rc == RC.ImageValidationFailed
+
+
+def test_pops_carry_the_workers_active_messages(horde: HordeEnv) -> None:
+    worker = horde.worker("told-worker")
+    assert worker.pop_image().messages == ()
+    worker_id = horde.horde.state.find_worker("told-worker").id
+    with _simple("mod", horde) as moderator:
+        direct = moderator.send_worker_message("check your GPU", worker_id=worker_id)
+        everyone = moderator.send_worker_message("maintenance tonight")
+    popped = worker.pop_image().messages
+    assert popped is not None
+    assert [(entry.id_, entry.message, entry.expiry) for entry in popped] == [
+        (direct.id_, "check your GPU", direct.expiry),
+        (everyone.id_, "maintenance tonight", everyone.expiry),
+    ]
+    assert [entry.id_ for entry in horde.worker("other-worker").pop_image().messages or ()] == [everyone.id_]

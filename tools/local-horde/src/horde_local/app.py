@@ -181,9 +181,16 @@ def image_cancel(ctx: Context) -> Answer:
     return 200, ctx.horde.state.cancel_image(request.id_, ctx.base_url), ImageGenerateStatusResponse
 
 
+def _with_messages(ctx: Context, answer: dict[str, Any], worker_name: str | None) -> dict[str, Any]:
+    """Add the worker's active messages to a pop answer (image and text pops carry them, empty or not)."""
+    answer["messages"] = ctx.horde.state.pop_messages(worker_name or "")
+    return answer
+
+
 def image_pop(ctx: Context) -> Answer:
     body = parse(ImageGenerateJobPopRequest, ctx.body)
-    return 200, ctx.horde.state.pop_image(_user(ctx), body, ctx.base_url), ImageGenerateJobPopResponse
+    answer = ctx.horde.state.pop_image(_user(ctx), body, ctx.base_url)
+    return 200, _with_messages(ctx, answer, body.worker_name), ImageGenerateJobPopResponse
 
 
 def image_submit(ctx: Context) -> Answer:
@@ -218,7 +225,8 @@ def text_cancel(ctx: Context) -> Answer:
 
 def text_pop(ctx: Context) -> Answer:
     body = parse(TextGenerateJobPopRequest, ctx.body)
-    return 200, ctx.horde.state.pop_text(_user(ctx), body), TextGenerateJobPopResponse
+    answer = ctx.horde.state.pop_text(_user(ctx), body)
+    return 200, _with_messages(ctx, answer, body.worker_name), TextGenerateJobPopResponse
 
 
 def text_submit(ctx: Context) -> Answer:

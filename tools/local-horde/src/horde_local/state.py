@@ -71,6 +71,7 @@ VALIDATED_TEXT_BACKENDS = frozenset(
 """Bridge names (the part of ``bridge_agent`` before the first ``:``) of the validated text backends."""
 _UNCOUNTED_BRIDGE_REASON = "bridge_version"
 _MESSAGE_MAX_HOURS = 30 * 24
+_POP_MESSAGE_KEYS = frozenset({"id", "message", "origin", "expiry"})
 
 
 class HordeFailure(Exception):  # noqa: N818 - an answer of the server, not an error of this program
@@ -1504,6 +1505,19 @@ class HordeState:
         ]
         found.sort(key=lambda message: message.created)
         return [message.details() for message in found[(page - 1) * 50 : page * 50]]
+
+    def pop_messages(self, worker_name: str) -> list[dict[str, Any]]:
+        """The active messages a pop answer carries: those to this worker and those to no worker in particular.
+
+        Each in the pop's short form (``id``, ``message``, ``origin``, ``expiry`` as an RFC 822 date).
+        """
+        now = self.clock.now()
+        worker_id = next((w.id for w in self.workers.values() if w.name.lower() == worker_name.lower()), None)
+        return [
+            {key: value for key, value in message.details().items() if key in _POP_MESSAGE_KEYS}
+            for message in sorted(self.messages.values(), key=lambda message: message.created)
+            if message.expiry > now and message.worker_id in (None, worker_id)
+        ]
 
     def _message(self, message_id: str) -> WorkerMessage:
         message = self.messages.get(message_id)

@@ -404,6 +404,13 @@ async def test_a_connection_dropped_mid_job_is_a_backend_error(fake: FakeComfyUI
             await backend.generate_images(image_job())
 
 
+async def test_a_dropped_connection_is_a_backend_error_with_the_default_transport_too(fake: FakeComfyUI) -> None:
+    fake.failure = "drop"
+    async with ComfyUIImageBackend(fake.url, MODEL_MAP) as backend:  # no injected client: aiohttp when installed
+        with pytest.raises(BackendError, match=r"GET /history/[0-9a-f-]+: connection failed or dropped"):
+            await backend.generate_images(image_job())
+
+
 async def test_an_unreachable_server_is_a_backend_error() -> None:
     server = FakeComfyUI()
     with server.running():

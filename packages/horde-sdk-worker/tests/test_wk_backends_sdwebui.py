@@ -362,6 +362,14 @@ async def test_a_connection_dropped_mid_job_is_a_backend_error(fake: FakeSDWebUI
             await backend.generate_images(image_job())
 
 
+async def test_a_timeout_is_a_backend_error_with_the_default_transport_too(fake: FakeSDWebUI) -> None:
+    fake.failure = "hang"
+    async with SDWebUIImageBackend(fake.url, MODEL_MAP, job_timeout=0.2) as backend:  # aiohttp when installed
+        with pytest.raises(BackendError, match="sdwebui POST /sdapi/v1/txt2img: timed out"):
+            await backend.generate_images(image_job())
+    assert fake.interrupts == 1
+
+
 def test_the_fake_refuses_bad_payloads() -> None:
     fake = FakeSDWebUI()
     good = {"prompt": "x", "seed": 1, "steps": 5, "cfg_scale": 7, "width": 512, "height": 512, "sampler_name": "Euler"}

@@ -97,6 +97,8 @@ class FakeHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             self.fake.handle(self, method)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout, a cancelled job): nothing to answer
         except Exception as error:  # a bug of the fake: answer 500 with it, as the real servers do
             self.fake.errors.append(f"{type(error).__name__}: {error}")
             self.send_bytes(500, f"fake error: {type(error).__name__}: {error}".encode(), "text/plain")

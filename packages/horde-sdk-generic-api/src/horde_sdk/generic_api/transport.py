@@ -623,14 +623,21 @@ def _json_bytes(value: Any) -> bytes:  # noqa: ANN401 - any JSON-compatible body
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def _declared_too_large(headers: Mapping[str, str], limits: _Limits) -> bool:
+def _declared_identity_length(headers: Mapping[str, str]) -> int | None:
+    """The body's declared length when it is sent as is (no content encoding), else None."""
     declared = headers.get("Content-Length")
     if declared is None or headers.get("Content-Encoding", "identity").lower() not in ("", "identity"):
-        return False
+        return None
     try:
-        return int(declared) > limits.max_body_bytes
+        length = int(declared)
     except ValueError:
-        return False
+        return None
+    return length if length >= 0 else None
+
+
+def _declared_too_large(headers: Mapping[str, str], limits: _Limits) -> bool:
+    length = _declared_identity_length(headers)
+    return length is not None and length > limits.max_body_bytes
 
 
 def _environment_has_proxies_or_netrc() -> bool:
@@ -698,7 +705,8 @@ class _AiohttpSender:
         started = time.monotonic()
         session = self._client_session()
         try:
-            with anyio.fail_after(max(limits.remaining(), 0.0)):
+            # asyncio's own timeout: this path runs on asyncio only, and it costs less than a cancel scope.
+            async with asyncio.timeout(max(limits.remaining(), 0.0)):
                 async with session.request(
                     method, url, params=params or None, headers=headers, data=body, allow_redirects=False
                 ) as response:
@@ -717,6 +725,9 @@ class _AiohttpSender:
         """Read the (decompressed) body, at most the cap plus one chunk; raise ``_TooLargeError`` past it."""
         if _declared_too_large(response.headers, limits):
             raise _TooLargeError
+        if _declared_identity_length(response.headers) is not None:
+            # An unencoded body of a declared length within the cap: aiohttp reads exactly that many bytes.
+            return await response.read()
         content = bytearray()
         async for chunk in response.content.iter_chunked(self._CHUNK):
             content += chunk

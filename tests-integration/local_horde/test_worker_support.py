@@ -7,7 +7,7 @@ import base64
 from collections import Counter
 
 import pytest
-from horde_local import Behaviour, FaultConfig, ManualClock, ScriptedFault
+from horde_local import SCRIPTED_WORKER_BRIDGE_AGENT, Behaviour, FaultConfig, ManualClock, ScriptedFault
 from horde_local.testing import HordeEnv, test_config
 
 from horde_sdk.ai_horde_api import AIHordeAPIManualClient
@@ -38,7 +38,13 @@ IMAGE = base64.b64encode(b"RIFF\x00\x00\x00\x00WEBPVP8 a made-up image").decode(
 
 
 def _pop(client: AIHordeAPIManualClient, name: str = "test-worker", amount: int = 1) -> ImageGenerateJobPopResponse:
-    pop = ImageGenerateJobPopRequest(name=name, models=["stable_diffusion"], max_pixels=1024 * 1024, amount=amount)
+    pop = ImageGenerateJobPopRequest(
+        name=name,
+        models=["stable_diffusion"],
+        max_pixels=1024 * 1024,
+        amount=amount,
+        bridge_agent=SCRIPTED_WORKER_BRIDGE_AGENT,  # a bridge the horde sends r2 requests (the default) to
+    )
     return client.submit_request(pop, ImageGenerateJobPopResponse)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from horde_local.testing import KEYS, HordeEnv
 
 from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest, ImageGenerateAsyncResponse
+from horde_sdk.ai_horde_api.cli import main as horde_cli
 
 BACKENDS = Path(__file__).parent / "backends_for_subprocess"
 MODEL = "Test Model"
@@ -27,7 +28,9 @@ def wait_for(predicate: Callable[[], bool], worker: subprocess.Popen[str], secon
         time.sleep(0.02)
 
 
-def start_worker(horde: HordeEnv, tmp_path: Path, delay: float, *options: str) -> subprocess.Popen[str]:
+def start_worker(
+    horde: HordeEnv, tmp_path: Path, delay: float, *options: str, backend: str = "slow_backends:slow_image"
+) -> subprocess.Popen[str]:
     config = tmp_path / "bridgeData.yaml"
     config.write_text(
         f'api_key: "{KEYS["worker"].key}"\n'
@@ -36,7 +39,7 @@ def start_worker(horde: HordeEnv, tmp_path: Path, delay: float, *options: str) -
         f'models_to_load: ["{MODEL}"]\n'
         "max_threads: 1\n"
         "queue_size: 2\n"
-        'image_backend: "slow_backends:slow_image"\n',
+        f'image_backend: "{backend}"\n',
         encoding="utf-8",
     )
     env = {**os.environ, "PYTHONPATH": str(BACKENDS), "SLOW_BACKEND_DELAY": str(delay), "PYTHONUNBUFFERED": "1"}
@@ -120,3 +123,22 @@ def test_check_config_names_a_bad_backend(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "no_such_module" in result.stderr
+
+
+def test_horde_image_is_served_by_a_worker_with_the_default_bridge_agent(horde: HordeEnv, tmp_path: Path) -> None:
+    # The horde sends r2 requests (the default of every client) only to bridges it knows: the worker's default
+    # agent is one, so `horde image` completes instead of waiting for its timeout.
+    worker = start_worker(horde, tmp_path, delay=0.0, backend="demo")
+    try:
+        wait_for(lambda: NAME in horde.horde.all_worker_counts(), worker)
+        argv = ["image", "a lighthouse at dusk", "--model", MODEL, "--out", str(tmp_path / "images")]
+        argv += ["--api-url", horde.base_url, "--api-key", KEYS["alice"].key, "--timeout", "30"]
+        assert horde_cli(argv) == 0
+        assert len(list((tmp_path / "images").iterdir())) == 1
+        assert horde.horde.worker_counts(NAME).submitted == 1
+    finally:
+        worker.send_signal(signal.SIGINT)
+        _, log = worker.communicate(timeout=60)
+    # The worker said at start which requests it will never be sent, and why, in one line.
+    assert "the horde will never send this worker img2img" in log
+    assert "(the default: the horde does not know the bridge 'horde-sdk-worker')" in log

@@ -44,6 +44,8 @@ pytestmark = pytest.mark.anyio
 
 MODEL = "Test Model"
 TEXT_MODEL = "test/text-model"
+IMG2IMG_BRIDGE = "AI Horde Worker reGen:13"
+"""A bridge agent the horde sends img2img (and every other feature) to."""
 FAST = RuntimeOptions(pop_interval=0.02, retry_delay=0.02, pop_error_backoff=0.05, maintenance_pause=0.05)
 
 
@@ -224,7 +226,9 @@ async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> N
 async def test_an_img2img_source_is_downloaded_and_used(horde: HordeEnv) -> None:
     source = io.BytesIO()
     Image.new("RGB", (64, 64), (250, 10, 10)).save(source, format="WEBP")
-    runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=FAST)
+    # img2img needs a bridge agent the horde trusts with it (the default one is not).
+    config = image_config(horde, bridge_agent=IMG2IMG_BRIDGE)
+    runtime = WorkerRuntime(config, image_backend=DemoImageBackend(), options=FAST)
     request = ImageGenerateAsyncRequest(
         prompt="a red square, repainted",
         models=[MODEL],
@@ -243,7 +247,7 @@ async def test_an_img2img_source_is_downloaded_and_used(horde: HordeEnv) -> None
 async def test_a_source_that_cannot_be_downloaded_faults_the_job(horde: HordeEnv) -> None:
     horde.horde.script_faults(ScriptedFault(method="GET", path_prefix="/r2/", count=100, status=503))
     runtime = WorkerRuntime(
-        image_config(horde),
+        image_config(horde, bridge_agent=IMG2IMG_BRIDGE),
         image_backend=DemoImageBackend(),
         options=FAST,
         job_config=WorkerJobConfig(error_limits={GENERATION_PROGRESS.PRELOADING: 2}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pydantic
 import pytest
@@ -310,3 +311,41 @@ def test_text_backend_defaults_to_koboldai() -> None:
     assert config.text_backend == "koboldai"
     assert config.text_backend_api_key is None
     assert AlchemyWorkerDeployConfig().alchemy_backend is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# bridge_agent: how the worker names itself to the horde
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("My Worker:1.2.0:https://example.com/my-worker", "My Worker:1.2.0:https://example.com/my-worker"),
+        ("  AI Horde Worker reGen:9:https://x  ", "AI Horde Worker reGen:9:https://x"),
+        ("mine:10.0.0-rc.1+build.5", "mine:10.0.0-rc.1+build.5"),
+        ("mine:3.1:", "mine:3.1"),  # an empty url is no url: the worker adds its own third part
+    ],
+)
+def test_bridge_agent_is_kept_as_the_horde_reads_it(value: str, expected: str) -> None:
+    assert ImageWorkerDeployConfig(bridge_agent=value).bridge_agent == expected
+    assert TextWorkerDeployConfig(bridge_agent=value).bridge_agent == expected
+    assert ImageWorkerDeployConfig().bridge_agent is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("just-a-name", "must be 'name:version' or 'name:version:url'"),
+        (":1:https://x", "must be 'name:version' or 'name:version:url'"),
+        ("mine:v9:https://x", "the version 'v9' is not one the horde reads"),
+        ("mine:01", "the version '01' is not one the horde reads"),
+        ("mine:9.1.0.4", "is not one the horde reads"),
+        ("mine :1", "must not start or end with spaces"),
+        ("mine:1:" + "u" * 1000, "at most 1000 characters"),
+    ],
+)
+def test_bridge_agent_the_horde_could_not_read_is_refused(value: str, message: str) -> None:
+    # The horde takes an agent it cannot read for an unknown bridge and sends it no feature: refuse it up front.
+    with pytest.raises(pydantic.ValidationError, match=re.escape(message)):
+        ImageWorkerDeployConfig(bridge_agent=value)

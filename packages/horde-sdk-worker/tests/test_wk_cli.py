@@ -70,6 +70,29 @@ def test_check_config_prints_the_effective_config_with_the_key_masked(tmp_path: 
     assert "horde.invalid" in out
 
 
+
+def test_check_config_says_in_one_line_what_the_horde_will_never_send(tmp_path: Path) -> None:
+    # An agent the horde does not know: not even the default image request of every client reaches the worker.
+    text = VALID_DREAMER + 'bridge_agent: "My Engine:1.0:https://example.com"\nallow_post_processing: false\n'
+    status, _out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+    assert status == 0, err
+    lines = [line for line in err.splitlines() if "the horde will never send" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "warning: the horde will never send this worker r2 image requests (the default of every client), img2img, "
+    )
+    assert "post-processing" not in lines[0]  # the configuration turned it off: nothing is lost
+    assert "because it does not know the bridge 'My Engine'; set bridge_agent to 'AI Horde Worker reGen:" in lines[0]
+    # The default agent receives the default request; the line says what it still does not get and why.
+    status, _out, err = _main("check-config", _write(tmp_path, VALID_DREAMER), "--no-env")
+    line = next(line for line in err.splitlines() if "the horde will never send" in line)
+    assert "r2 image requests" not in line
+    assert "(the default: the horde does not know the bridge 'horde-sdk-worker')" in line
+    # A text worker hears about validated backends.
+    status, _out, err = _main("check-config", _write(tmp_path, VALID_SCRIBE), "--no-env")
+    assert "warning: the horde will never send this worker text requests that ask for validated backends" in err
+
+
 def test_check_config_of_a_combined_file(tmp_path: Path) -> None:
     text = VALID_SCRIBE + 'alchemist_name: "cli-alchemist"\nalchemy_backend: demo\nforms: ["caption"]\n'
     status, out, err = _main("check-config", _write(tmp_path, text), "--no-env")

@@ -101,7 +101,8 @@ def test_image_pop_request_from_a_deploy_config():
         "priority_usernames": ["alice#1"],
         "nsfw": False,
         "models": ["Deliberate", "AlbedoBase XL (SDXL)"],
-        "bridge_agent": get_bridge_agent(),
+        # An image worker's default agent is a bridge the horde knows (see bridge_capabilities), naming the SDK.
+        "bridge_agent": f"SD-WebUI Stable Horde Worker Bridge:1:horde-sdk-worker {__version__} {BRIDGE_AGENT_URL}",
         "threads": 2,
         "require_upfront_kudos": True,
         "amount": 3,

@@ -20,10 +20,18 @@ from horde_local.faults import ScriptedFault, ScriptedFaultHit
 from horde_local.horde import LocalHorde
 from horde_local.server import LocalHordeServer
 from horde_local.state import WorkerCounts
-from horde_local.worker import AsyncScriptedWorker, Behaviour, ScriptedWorker, WorkerTally, fake_image
+from horde_local.worker import (
+    SCRIPTED_WORKER_BRIDGE_AGENT,
+    AsyncScriptedWorker,
+    Behaviour,
+    ScriptedWorker,
+    WorkerTally,
+    fake_image,
+)
 
 __all__ = [
     "ANONYMOUS_KEY",
+    "SCRIPTED_WORKER_BRIDGE_AGENT",
     "ApiKey",
     "AsyncScriptedWorker",
     "Behaviour",

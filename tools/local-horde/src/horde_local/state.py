@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from horde_local.bridges import bridge_refusal
 from horde_local.clock import Clock
 from horde_local.config import ANONYMOUS_KEY, HordeConfig, Role
 from horde_sdk.ai_horde_api.apimodels import (
@@ -937,6 +938,8 @@ class HordeState:
         worker.allow_controlnet = body.allow_controlnet
         skipped: Counter[str] = Counter()
         for request in self._candidates("image", tuple(body.priority_usernames or ()), worker):
+            if bridge_refusal(worker.bridge_agent, request.model_input) is not None:
+                continue  # passed over silently, as the real horde does: no skipped counter says so
             reason = self._skip_reason(worker, request, body)
             if reason is not None:
                 skipped[reason] += 1

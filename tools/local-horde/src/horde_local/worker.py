@@ -43,7 +43,17 @@ from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.core import RawResponse
 from horde_sdk.generic_api.exceptions import HordeAPIError, HordeError, HordeUnexpectedResponseTypeError
 
-__all__ = ["AsyncScriptedWorker", "Behaviour", "ScriptedWorker", "WorkerTally", "fake_image"]
+__all__ = [
+    "SCRIPTED_WORKER_BRIDGE_AGENT",
+    "AsyncScriptedWorker",
+    "Behaviour",
+    "ScriptedWorker",
+    "WorkerTally",
+    "fake_image",
+]
+
+SCRIPTED_WORKER_BRIDGE_AGENT = "AI Horde Worker reGen:13.0.0:local-horde scripted worker"
+"""The bridge agent of scripted workers: the newest bridge of the horde's table, which is sent every image feature."""
 
 _POST_PROCESSORS = frozenset(str(member) for member in KNOWN_IMAGE_POST_PROCESSORS)
 _GIVE_UP_RCS = frozenset({RC.DuplicateGen, RC.AbortedGen, RC.InvalidJobID})
@@ -149,8 +159,10 @@ class _Script(Generic[_ClientT]):
         max_length: int = 512,
         max_context_length: int = 4096,
         submit_attempts: int = 5,
+        bridge_agent: str = SCRIPTED_WORKER_BRIDGE_AGENT,
     ) -> None:
         self.client: _ClientT = client
+        self.bridge_agent = bridge_agent
         self.name = name
         self.models = tuple(models)
         self.forms = tuple(forms)
@@ -169,7 +181,7 @@ class _Script(Generic[_ClientT]):
             models=self.models,
             max_pixels=self.max_pixels,
             amount=self.amount,
-            bridge_agent="local-horde scripted worker:0.1.0:local",
+            bridge_agent=self.bridge_agent,
         )
 
     def text_pop(self) -> TextGenerateJobPopRequest:
@@ -179,11 +191,13 @@ class _Script(Generic[_ClientT]):
             max_length=self.max_length,
             max_context_length=self.max_context_length,
             amount=self.amount,
-            bridge_agent="local-horde scripted worker:0.1.0:local",
+            bridge_agent=self.bridge_agent,
         )
 
     def alchemy_pop(self) -> AlchemyJobPopRequest:
-        return AlchemyJobPopRequest(name=self.name, forms=self.forms, amount=self.amount)
+        return AlchemyJobPopRequest(
+            name=self.name, forms=self.forms, amount=self.amount, bridge_agent=self.bridge_agent
+        )
 
     def image_plan(self, job: ImageGenerateJobPopResponse) -> list[_Planned]:
         if job.is_empty() or self.behaviour is Behaviour.never_submit:
@@ -320,6 +334,8 @@ class ScriptedWorker(_Script[AIHordeAPIManualClient]):
         max_length: The longest text it writes.
         max_context_length: The longest context it reads.
         submit_attempts: How often a failed submission is sent.
+        bridge_agent: The agent of its pops; by default `SCRIPTED_WORKER_BRIDGE_AGENT`, a bridge the horde sends
+            every image feature (an unknown one is sent no ``r2`` request, no img2img...: see `horde_local.bridges`).
     """
 
     def _drive(self, flow: _Flow[_T]) -> _T:

@@ -12,6 +12,8 @@ from horde_sdk.deploy_config.__about__ import __version__
 from horde_sdk.deploy_config.consts import (
     ALCHEMY_POST_PROCESS_FORMS_ENTRY,
     ANONYMOUS_API_KEY,
+    BRIDGE_AGENT_MAX_LENGTH,
+    BRIDGE_AGENT_VERSION_PATTERN,
     DEFAULT_HORDE_URL,
     DEFAULT_KAI_URL,
     DEFAULT_SCRIBE_MAX_CONTEXT_LENGTH,
@@ -55,6 +57,8 @@ from horde_sdk.deploy_config.object_models import (
 __all__ = [
     "ALCHEMY_POST_PROCESS_FORMS_ENTRY",
     "ANONYMOUS_API_KEY",
+    "BRIDGE_AGENT_MAX_LENGTH",
+    "BRIDGE_AGENT_VERSION_PATTERN",
     "DEFAULT_HORDE_URL",
     "DEFAULT_KAI_URL",
     "DEFAULT_SCRIBE_MAX_CONTEXT_LENGTH",

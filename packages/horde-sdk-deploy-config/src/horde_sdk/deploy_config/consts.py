@@ -33,6 +33,17 @@ SECRET_MASK = "**********"  # noqa: S105 (the mask, not a secret)
 DEFAULT_TEXT_BACKEND = "koboldai"
 """The text backend a scribe uses when `text_backend` is not set: the KoboldAI API at `kai_url`."""
 
+BRIDGE_AGENT_VERSION_PATTERN = (
+    r"(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*)){0,2}"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+"""The versions the AI Horde reads in a pop's ``bridge_agent``: a semantic version whose minor and patch may be left
+out (``9``, ``9.1``, ``9.1.0``, ``10.0.0-rc.1``). The horde takes an agent whose version does not match for an
+unknown bridge, which is granted no feature."""
+
+BRIDGE_AGENT_MAX_LENGTH = 1000
+"""The longest ``bridge_agent`` the AI Horde accepts."""
+
 ALCHEMY_POST_PROCESS_FORMS_ENTRY = "post-process"
 """A `forms` entry meaning "every post-processor" (upscalers, face fixers, background removal)."""
 

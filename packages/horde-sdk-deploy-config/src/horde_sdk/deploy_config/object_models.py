@@ -22,6 +22,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretSt
 from horde_sdk.deploy_config.consts import (
     ALCHEMY_POST_PROCESS_FORMS_ENTRY,
     ANONYMOUS_API_KEY,
+    BRIDGE_AGENT_MAX_LENGTH,
+    BRIDGE_AGENT_VERSION_PATTERN,
     DEFAULT_HORDE_URL,
     DEFAULT_KAI_URL,
     DEFAULT_SCRIBE_MAX_CONTEXT_LENGTH,
@@ -93,11 +95,39 @@ def _backend_name(value: str) -> str:
     return value
 
 
+_BRIDGE_VERSION = re.compile(rf"^{BRIDGE_AGENT_VERSION_PATTERN}$")
+
+
+def _bridge_agent(value: str) -> str:
+    """Accept ``name:version`` or ``name:version:url`` with a version the horde can read (see `BridgeAgentText`)."""
+    value = value.strip()
+    name, _, rest = value.partition(":")
+    version, _, url = rest.partition(":")
+    if not name.strip() or not version:
+        raise ValueError("must be 'name:version' or 'name:version:url', e.g. 'My Worker:1.2.0:https://example.com'")
+    if name != name.strip():
+        raise ValueError("the name must not start or end with spaces (the horde compares names exactly)")
+    if not _BRIDGE_VERSION.match(version):
+        raise ValueError(
+            f"the version {version!r} is not one the horde reads (a number such as '9', '9.1' or '9.1.0'): the horde "
+            "would take the worker for an unknown bridge and send it no feature"
+        )
+    if len(value) > BRIDGE_AGENT_MAX_LENGTH:
+        raise ValueError(f"must be at most {BRIDGE_AGENT_MAX_LENGTH} characters long")
+    return value if url.strip() else f"{name}:{version}"
+
+
 Secret: TypeAlias = Annotated[SecretStr, BeforeValidator(_secret_text)]
 """A secret (API key, token): text, never shown in reprs, dumps or messages."""
 
 HttpUrl: TypeAlias = Annotated[str, AfterValidator(_http_url)]
 """An http:// or https:// URL without credentials, kept as written (without surrounding spaces)."""
+
+BridgeAgentText: TypeAlias = Annotated[str, AfterValidator(_bridge_agent)]
+"""How the worker names itself to the horde in its pops: ``name:version`` or ``name:version:url``. The name has no
+``:``; the version is a number the horde compares as a version (``9``, ``9.1.0``; see
+`BRIDGE_AGENT_VERSION_PATTERN`); the url (anything, colons included) says where the software lives. The horde
+decides from the name and version which features it trusts the worker with."""
 
 BackendName: TypeAlias = Annotated[str, AfterValidator(_backend_name)]
 """Which backend runs a kind of job: a built-in name (``demo``, ``koboldai``, ``openai``) or the
@@ -269,6 +299,14 @@ class BaseWorkerDeployConfig(BaseModel):
     vram_to_leave_free: MemoryAmount = Field(
         default=MemoryAmount(percent=80),
         description="GPU memory the worker leaves to other programs ('80%' or megabytes).",
+    )
+    bridge_agent: BridgeAgentText | None = Field(
+        default=None,
+        description=(
+            "How the worker names itself to the horde ('name:version' or 'name:version:url'). The horde sends a "
+            "worker only the features it knows its bridge (name and version) supports. Unset: the worker "
+            "software's own default (horde-sdk-worker documents its choice)."
+        ),
     )
 
     def get_worker_names(self) -> dict[KNOWN_WORKER_KINDS, str | None]:

@@ -4,8 +4,10 @@
   signal stops popping, reports the queued jobs ``faulted`` and lets the running ones finish within their ttl;
   a second signal faults what still runs and exits. Logs go to standard error: one line per event, with a
   summary every ``stats_output_frequency`` seconds.
-* ``horde-worker check-config FILE``: validate FILE, check that the backends it names can be built, and print
-  the effective configuration (secrets masked).
+* ``horde-worker check-config FILE``: validate FILE, check that the backends it names can be built, say (one
+  line per kind, on standard error) which requests the horde will never send this worker because of its bridge
+  agent and what to change, and print the effective configuration (secrets masked). ``run`` logs the same lines
+  when it starts.
 
 Exit status: 0 after a clean stop or a valid file; 1 when the file is invalid, a backend cannot be built or
 started (an engine that cannot be reached) or the horde refused the worker; 2 for a wrong command line.
@@ -168,8 +170,13 @@ def _build_runtime(config: BaseWorkerDeployConfig, options: RuntimeOptions, err:
 
 def _check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _load(arguments, err)
-    if report is None or _build_runtime(report.config, RuntimeOptions(), err) is None:
+    if report is None:
         return 1
+    runtime = _build_runtime(report.config, RuntimeOptions(), err)
+    if runtime is None:
+        return 1
+    for line in runtime.bridge_report():
+        err.write(f"{'note' if line.startswith('bridge agent:') else 'warning'}: {line}\n")
     out.write(render_effective_config(report))
     return 0
 

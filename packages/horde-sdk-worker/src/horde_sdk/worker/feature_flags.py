@@ -9,7 +9,8 @@ Nothing is re-implemented here: the configuration's own checks (`get_unmet_image
 which compare the feature flags of `horde_sdk.generation_parameters` and the configured limits such as
 `max_pixels`, `max_batch` or `max_length`) give the reasons. On top of them a worker can narrow what it serves:
 
-* `backend_flags`: what the inference backend supports (reasons are prefixed with ``backend: ``);
+* `backend_flags`: what the inference backend supports (reasons are prefixed with ``backend: ``; `served` is the
+  configuration's flags narrowed to them);
 * `models`: the concrete models it serves (a generation for another model gets a ``model: ...`` reason).
 
 A check given only feature flags (no parameter set) cannot check limits or models, which need the parameters.
@@ -99,6 +100,23 @@ class WorkerFeatureFlags(ABC, Generic[FlagsT, ParametersT]):
     @abstractmethod
     def flags(self) -> FlagsT:
         """The features the deploy configuration lets the worker serve."""
+
+    @property
+    def served(self) -> FlagsT:
+        """The features the worker serves: `flags` narrowed to `backend_flags` (a flag is on when both have it on,
+        a list holds the values both list); `flags` itself when the backend's are not known.
+        """
+        allowed = self.flags
+        if self.backend_flags is None:
+            return allowed
+        values: dict[str, object] = {}
+        for name in type(allowed).model_fields:
+            mine, theirs = getattr(allowed, name), getattr(self.backend_flags, name)
+            if isinstance(mine, bool):
+                values[name] = mine and bool(theirs)
+            elif isinstance(mine, tuple):
+                values[name] = tuple(value for value in mine if value in theirs)
+        return type(allowed).model_validate(values)
 
     @abstractmethod
     def _parameters_type(self) -> type[ParametersT]:

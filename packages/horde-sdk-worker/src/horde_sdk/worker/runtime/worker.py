@@ -47,6 +47,12 @@ from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClie
 from horde_sdk.worker._logging import get_logger
 from horde_sdk.worker.backends.base import AlchemyBackend, ImageBackend, TextBackend
 from horde_sdk.worker.backends.loading import load_alchemy_backend, load_image_backend, load_text_backend
+from horde_sdk.worker.bridge_capabilities import (
+    bridge_agent_for,
+    describe_image_bridge,
+    describe_text_bridge,
+    describe_unrunnable_image_requests,
+)
 from horde_sdk.worker.dispatch.ai_horde import (
     DispatchedJob,
     DispatchFault,
@@ -60,6 +66,7 @@ from horde_sdk.worker.dispatch.ai_horde import (
     fetch_and_resolve_models_async,
     get_bridge_agent,
 )
+from horde_sdk.worker.feature_flags import ImageWorkerFeatureFlags
 from horde_sdk.worker.job_base import WorkerJobConfig
 from horde_sdk.worker.runtime.options import RuntimeOptions
 from horde_sdk.worker.runtime.pipeline import JobPipeline
@@ -116,6 +123,13 @@ def _runnable_models(
     if missing:
         logger.warning("models the image backend cannot run are not offered", models=missing)
     return tuple(model for model in resolved if model in runnable)
+
+
+_DEPLOY_KINDS = {
+    WORKER_TYPE.image: KNOWN_WORKER_KINDS.dreamer,
+    WORKER_TYPE.text: KNOWN_WORKER_KINDS.scribe,
+    WORKER_TYPE.interrogation: KNOWN_WORKER_KINDS.alchemist,
+}
 
 
 class _Room:
@@ -291,6 +305,53 @@ class WorkerRuntime:
             self._ready = anyio.Event()
         return self._ready
 
+    @property
+    def image_feature_flags(self) -> ImageWorkerFeatureFlags | None:
+        """What this worker serves of images: its configuration narrowed to its backend's `features` (and, once
+        started, to its models); None when it serves no images.
+        """
+        config = self._config
+        if self._image_backend is None or not isinstance(config, ImageWorkerDeployConfig):
+            return None
+        return ImageWorkerFeatureFlags.from_deploy_config(
+            config, backend_flags=self._image_backend.features, models=self._image_models or None
+        )
+
+    def bridge_agent(self, kind: WORKER_TYPE) -> str:
+        """Return the bridge agent this worker announces in the pops of `kind`.
+
+        Args:
+            kind: The kind of pop.
+
+        Returns:
+            The configuration's ``bridge_agent``, or the default (see `horde_sdk.worker.bridge_capabilities`).
+        """
+        return bridge_agent_for(self._config, _DEPLOY_KINDS[kind])
+
+    def bridge_report(self) -> tuple[str, ...]:
+        """Say, in one line per kind the agent matters to, which requests the horde will never send this worker.
+
+        Image workers: the requests it could serve (configuration and backend) that the horde does not trust its
+        bridge with, and what to change; plus a line naming what the horde may send that the backend does not
+        declare, when there is any. Text workers: whether requests asking for validated backends reach it. Alchemy is not
+        gated by bridge.
+
+        Returns:
+            The lines, in plain words.
+        """
+        lines: list[str] = []
+        flags = self.image_feature_flags
+        if flags is not None and self._image_backend is not None:
+            agent = self.bridge_agent(WORKER_TYPE.image)
+            wanted = flags.served
+            lines.append(describe_image_bridge(agent, wanted, configured=self._config.bridge_agent is not None))
+            unrunnable = describe_unrunnable_image_requests(agent, self._image_backend.features)
+            if unrunnable is not None:
+                lines.append(unrunnable)
+        if self._text_backend is not None:
+            lines.append(describe_text_bridge(self.bridge_agent(WORKER_TYPE.text)))
+        return tuple(lines)
+
     def summary(self) -> WorkerSummary:
         """Return what the worker has done so far.
 
@@ -345,6 +406,8 @@ class WorkerRuntime:
                 clock=self._clock,
             )
             logger.info("worker started", kinds=[str(kind) for kind in self._kinds], threads=self._config.max_threads)
+            for line in self.bridge_report():
+                (logger.info if line.startswith("bridge agent:") else logger.warning)(line)
             async with anyio.create_task_group() as helpers:
                 if handle_signals:
                     helpers.start_soon(self._watch_signals)
@@ -439,7 +502,10 @@ class WorkerRuntime:
             assert isinstance(config, ImageWorkerDeployConfig)  # noqa: S101 - kinds come from the config class
             assert self._image_backend is not None  # noqa: S101 - the image kind needs its backend
             request = build_image_pop_request(
-                config, self._image_models, backend_features=self._image_backend.features
+                config,
+                self._image_models,
+                bridge_agent=self.bridge_agent(kind),
+                backend_features=self._image_backend.features,
             )
             image = await client.submit_request(request, ImageGenerateJobPopResponse)
             outcome = convert_image_pop(image)
@@ -447,11 +513,13 @@ class WorkerRuntime:
         if kind == WORKER_TYPE.text:
             assert isinstance(config, TextWorkerDeployConfig)  # noqa: S101
             models = (self._text_model,) if self._text_model else None
-            text = await client.submit_request(build_text_pop_request(config, models), TextGenerateJobPopResponse)
+            text_request = build_text_pop_request(config, models, bridge_agent=self.bridge_agent(kind))
+            text = await client.submit_request(text_request, TextGenerateJobPopResponse)
             text_outcome = convert_text_pop(text)
             return () if isinstance(text_outcome, EmptyDispatch) else (text_outcome,)
         assert isinstance(config, AlchemyWorkerDeployConfig)  # noqa: S101
-        alchemy = await client.submit_request(build_alchemy_pop_request(config), AlchemyJobPopResponse)
+        alchemy_request = build_alchemy_pop_request(config, bridge_agent=self.bridge_agent(kind))
+        alchemy = await client.submit_request(alchemy_request, AlchemyJobPopResponse)
         forms = convert_alchemy_pop(alchemy)
         return () if isinstance(forms, EmptyDispatch) else forms
 

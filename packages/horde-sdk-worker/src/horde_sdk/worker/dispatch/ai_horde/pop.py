@@ -20,6 +20,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerateJobPopRequest,
 )
 from horde_sdk.deploy_config import (
+    KNOWN_WORKER_KINDS,
     AlchemyWorkerDeployConfig,
     CombinedWorkerDeployConfig,
     ImageWorkerDeployConfig,
@@ -27,6 +28,7 @@ from horde_sdk.deploy_config import (
 )
 from horde_sdk.generation_parameters import KNOWN_IMAGE_SOURCE_PROCESSING, ImageGenerationFeatureFlags
 from horde_sdk.worker.__about__ import __version__
+from horde_sdk.worker.bridge_capabilities import SDK_BRIDGE_NAME, SDK_BRIDGE_URL, default_bridge_agent
 
 __all__ = [
     "BRIDGE_AGENT_NAME",
@@ -37,15 +39,18 @@ __all__ = [
     "get_bridge_agent",
 ]
 
-BRIDGE_AGENT_NAME = "horde-sdk-worker"
-"""The software name in the `bridge_agent` of pops."""
+BRIDGE_AGENT_NAME = SDK_BRIDGE_NAME
+"""This software's name (the client agent of its requests, and its own bridge name)."""
 
-BRIDGE_AGENT_URL = "https://github.com/Haidra-Org/horde-sdk"
-"""The URL in the `bridge_agent` of pops."""
+BRIDGE_AGENT_URL = SDK_BRIDGE_URL
+"""This software's URL."""
 
 
 def get_bridge_agent(name: str = BRIDGE_AGENT_NAME, version: str = __version__, url: str = BRIDGE_AGENT_URL) -> str:
-    """Return the `bridge_agent` of pops: ``name:version:url``.
+    """Return an agent string ``name:version:url`` (by default this software's own, the client agent of its requests).
+
+    The agent a worker announces in its pops is chosen by `horde_sdk.worker.bridge_capabilities.bridge_agent_for`
+    (the configuration's ``bridge_agent``, or `default_bridge_agent`).
 
     Args:
         name: The worker software's name (no ``:``).
@@ -125,7 +130,7 @@ def build_image_pop_request(
         config: The worker's configuration (an image or combined one).
         models: The concrete model names to offer (duplicates are dropped, order kept).
         amount: How many jobs to take at once (1 to 20).
-        bridge_agent: The agent string; `get_bridge_agent()` by default.
+        bridge_agent: The agent string; `default_bridge_agent()` of an image worker by default.
         backend_features: What the image backend can run (`ImageBackend.features`); None trusts the
             configuration alone.
 
@@ -143,7 +148,7 @@ def build_image_pop_request(
                 "priority_usernames": config.priority_usernames or None,
                 "nsfw": config.nsfw,
                 "models": _models(models),
-                "bridge_agent": bridge_agent or get_bridge_agent(),
+                "bridge_agent": bridge_agent or default_bridge_agent(KNOWN_WORKER_KINDS.dreamer),
                 "threads": config.max_threads,
                 "require_upfront_kudos": config.require_upfront_kudos,
                 "amount": amount,
@@ -182,7 +187,7 @@ def build_text_pop_request(
         nsfw: Whether NSFW requests are taken; by default the configuration's `nsfw` for a combined
             configuration, else False (a text configuration has no such setting).
         softprompts: The soft prompts the worker has, if any.
-        bridge_agent: The agent string; `get_bridge_agent()` by default.
+        bridge_agent: The agent string; `default_bridge_agent()` of the kind by default.
 
     Returns:
         The request, with `max_length` and `max_context_length` from the configuration.
@@ -202,7 +207,7 @@ def build_text_pop_request(
                 "priority_usernames": config.priority_usernames or None,
                 "nsfw": nsfw,
                 "models": _models(models),
-                "bridge_agent": bridge_agent or get_bridge_agent(),
+                "bridge_agent": bridge_agent or default_bridge_agent(KNOWN_WORKER_KINDS.scribe),
                 "threads": config.max_threads,
                 "amount": amount,
                 "require_upfront_kudos": combined.require_upfront_kudos if combined is not None else False,
@@ -229,7 +234,7 @@ def build_alchemy_pop_request(
             for every post-processor form.
         amount: How many forms to take at once.
         max_tiles: The largest image post-processed, in 512x512 tiles; the server's default when None.
-        bridge_agent: The agent string; `get_bridge_agent()` by default.
+        bridge_agent: The agent string; `default_bridge_agent()` of the kind by default.
 
     Returns:
         The request.
@@ -245,7 +250,7 @@ def build_alchemy_pop_request(
         "priority_usernames": config.priority_usernames or None,
         "forms": forms,
         "amount": amount,
-        "bridge_agent": bridge_agent or get_bridge_agent(),
+        "bridge_agent": bridge_agent or default_bridge_agent(KNOWN_WORKER_KINDS.alchemist),
         "threads": config.max_threads,
     }
     if max_tiles is not None:

@@ -21,6 +21,7 @@ from horde_sdk.worker.bridge_capabilities import default_bridge_agent
 SOURCE = base64.b64encode(b"a source image").decode()
 UNKNOWN = "horde-sdk-worker:0.1.0:https://github.com/Haidra-Org/horde-sdk"
 REGEN = "AI Horde Worker reGen"
+WEBUI = "SD-WebUI Stable Horde Worker Bridge"
 
 
 def _skipped(pop: ImageGenerateJobPopResponse) -> dict[str, object]:
@@ -64,14 +65,14 @@ def test_an_unknown_agent_still_gets_a_plain_base64_request(horde: HordeEnv) -> 
 @pytest.mark.parametrize(
     ("fields", "refused", "granted"),
     [
-        ({"source_image": SOURCE}, "SD-WebUI Stable Horde Worker Bridge:4:x", f"{REGEN}:2:x"),
+        ({"source_image": SOURCE}, f"{WEBUI}:4:x", f"{REGEN}:2:x"),
         ({"source_image": SOURCE, "source_processing": "inpainting"}, "HordeAutoWebBridge:2:x", f"{REGEN}:2:x"),
-        ({"params": {"post_processing": ["GFPGAN"]}}, "SD-WebUI Stable Horde Worker Bridge:4:x", "AI Horde Worker:11:x"),
+        ({"params": {"post_processing": ["GFPGAN"]}}, f"{WEBUI}:4:x", "AI Horde Worker:11:x"),
         ({"params": {"post_processing": ["RealESRGAN_x2plus"]}}, "AI Horde Worker:20:x", "AI Horde Worker:21:x"),
         ({"params": {"loras": [{"name": "a lora"}]}}, f"{REGEN}:1.9:x", f"{REGEN}:2:x"),
         ({"params": {"tis": [{"name": "a ti"}]}}, "AI Horde Worker:23:x", "AI Horde Worker:24:x"),
         ({"params": {"hires_fix": True}}, "AI Horde Worker:12:x", "AI Horde Worker:13:x"),
-        ({"params": {"tiling": True}}, "SD-WebUI Stable Horde Worker Bridge:1:x", "SD-WebUI Stable Horde Worker Bridge:2:x"),
+        ({"params": {"tiling": True}}, f"{WEBUI}:1:x", f"{WEBUI}:2:x"),
         ({"params": {"sampler_name": "lcm"}}, f"{REGEN}:2:x", f"{REGEN}:3:x"),
         ({"params": {"sampler_name": "DDIM", "karras": True}}, "AI Horde Worker:24:x", f"{REGEN}:2:x"),
     ],

@@ -91,7 +91,7 @@ def test_an_unknown_bridge_gets_no_feature_and_the_samplers_of_ai_horde_worker_2
     )
     features = grants.image_features()
     assert features.source_processing == (KNOWN_IMAGE_SOURCE_PROCESSING.txt2img,)
-    assert not (features.post_processing or features.loras or features.controlnet or features.hires_fix)
+    assert not any((features.post_processing, features.loras, features.controlnet, features.hires_fix))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,9 @@ def test_an_unknown_bridge_gets_no_feature_and_the_samplers_of_ai_horde_worker_2
         ("HordeAutoWebBridge:2:x", ("img2img", "painting", "tiling"), ("r2",)),
     ],
 )
-def test_known_bridges_get_their_features_by_version(agent: str, granted: tuple[str, ...], not_granted: tuple[str, ...]) -> None:
+def test_known_bridges_get_their_features_by_version(
+    agent: str, granted: tuple[str, ...], not_granted: tuple[str, ...]
+) -> None:
     grants = bridge_grants(agent)
     assert grants.known
     assert all(grants.grants(capability) for capability in granted)
@@ -221,7 +223,9 @@ def test_the_default_agent_line_for_the_demo_says_it_is_the_default_and_what_els
 def test_what_an_agent_claims_beyond_the_backend_is_named() -> None:
     line = describe_unrunnable_image_requests(f"{REGEN}:2:x", TXT2IMG_ONLY)
     assert line is not None
-    assert line.startswith("the horde may send this worker textual inversions, hires fix, tiling or clip skip requests")
+    assert line.startswith(
+        "the horde may send this worker textual inversions, hires fix, tiling or clip skip requests"
+    )
     assert describe_unrunnable_image_requests(f"{REGEN}:13:x", DEMO_IMAGE_FEATURES) is None
 
 
@@ -234,7 +238,7 @@ def test_text_line_names_the_validated_backends() -> None:
 
 # --- the refresh tool ---------------------------------------------------------------------------------------------
 
-SERVER_FILE = '''
+SERVER_FILE = """
 import semver
 BRIDGE_CAPABILITIES = {
     "New Bridge": {2: {"lora"}, 1: {"img2img", "r2", "post-processing", "GFPGAN"}},
@@ -244,12 +248,15 @@ BRIDGE_SAMPLERS = {
 }
 LLM_VALIDATED_BACKENDS = {"TabbyAPI"}
 def not_data(): return 1
-'''
+"""
 
 
 def _refresh_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("refresh_bridge_reference", REPO / "tools/refresh_bridge_reference.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "refresh_bridge_reference", REPO / "tools/refresh_bridge_reference.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -70,7 +70,6 @@ def test_check_config_prints_the_effective_config_with_the_key_masked(tmp_path: 
     assert "horde.invalid" in out
 
 
-
 def test_check_config_says_in_one_line_what_the_horde_will_never_send(tmp_path: Path) -> None:
     # An agent the horde does not know: not even the default image request of every client reaches the worker.
     text = VALID_DREAMER + 'bridge_agent: "My Engine:1.0:https://example.com"\nallow_post_processing: false\n'

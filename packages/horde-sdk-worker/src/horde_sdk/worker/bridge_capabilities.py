@@ -45,6 +45,7 @@ from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_CONTROLNETS,
     KNOWN_IMAGE_MODEL_BASELINES,
     KNOWN_IMAGE_POST_PROCESSORS,
+    KNOWN_IMAGE_SAMPLERS,
     KNOWN_IMAGE_SCHEDULERS,
     KNOWN_IMAGE_SOURCE_PROCESSING,
     KNOWN_IMAGE_WORKFLOWS,
@@ -151,9 +152,8 @@ class BridgeVersion:
             return None
         pre = match.group("pre")
         identifiers = tuple(int(part) if part.isdigit() else part for part in pre.split(".")) if pre else ()
-        return cls(
-            int(match.group("major")), int(match.group("minor") or 0), int(match.group("patch") or 0), identifiers, text
-        )
+        minor, patch = int(match.group("minor") or 0), int(match.group("patch") or 0)
+        return cls(int(match.group("major")), minor, patch, identifiers, text)
 
     def _key(self) -> tuple[object, ...]:
         # Semantic version precedence: a release sorts after its pre-releases; numeric identifiers sort before
@@ -312,7 +312,7 @@ def bridge_grants(agent: str) -> BridgeGrants:
     capabilities = _granted(BRIDGE_FEATURES[name], version) if known else frozenset()
     sampler_name, sampler_version = name, version
     if name not in BRIDGE_SAMPLERS:
-        sampler_name, sampler_version = UNKNOWN_BRIDGE_SAMPLERS_AS[0], BridgeVersion(int(UNKNOWN_BRIDGE_SAMPLERS_AS[1]))
+        sampler_name, sampler_version = UNKNOWN_BRIDGE_SAMPLERS_AS[0], _since(UNKNOWN_BRIDGE_SAMPLERS_AS[1])
     with_karras, without = _samplers(sampler_name, sampler_version)
     return BridgeGrants(
         agent=agent,
@@ -389,6 +389,8 @@ def never_sent_image_requests(grants: BridgeGrants, wanted: ImageGenerationFeatu
     return tuple(dict.fromkeys(missing))
 
 
+_REQUESTABLE_SAMPLERS: Final = frozenset(sampler.value for sampler in KNOWN_IMAGE_SAMPLERS)
+
 _UNGATED: Final = ("textual_inversion", "hires_fix", "tiling", "clip_skip", "extra_source_images")
 """Granted capabilities the pop has no ``allow_*`` field to refuse (LoRAs, img2img, painting, post-processing and
 ControlNet follow the pop's flags)."""
@@ -414,8 +416,11 @@ def unrunnable_image_requests(grants: BridgeGrants, backend: ImageGenerationFeat
         "clip_skip": backend.clip_skip,
         "extra_source_images": backend.extra_source_images,
     }
-    unrunnable = [_PHRASES[capability] for capability in _UNGATED if grants.grants(capability) and not supported[capability]]
-    sent = sorted(grants.samplers_without_karras | grants.samplers_with_karras)
+    unrunnable = [
+        _PHRASES[capability] for capability in _UNGATED if grants.grants(capability) and not supported[capability]
+    ]
+    # Only the samplers a request can name (the horde refuses others, such as the table's old "plms").
+    sent = sorted((grants.samplers_without_karras | grants.samplers_with_karras) & _REQUESTABLE_SAMPLERS)
     unrunnable += [f"sampler {sampler}" for sampler in sent if sampler not in backend.samplers]
     return tuple(unrunnable)
 

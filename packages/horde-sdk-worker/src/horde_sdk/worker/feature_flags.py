@@ -103,8 +103,10 @@ class WorkerFeatureFlags(ABC, Generic[FlagsT, ParametersT]):
 
     @property
     def served(self) -> FlagsT:
-        """The features the worker serves: `flags` narrowed to `backend_flags` (a flag is on when both have it on,
-        a list holds the values both list); `flags` itself when the backend's are not known.
+        """The features the worker serves: `flags` narrowed to `backend_flags`.
+
+        A flag is on when both have it on, a list holds the values both list; `flags` itself when the backend's are
+        not known.
         """
         allowed = self.flags
         if self.backend_flags is None:

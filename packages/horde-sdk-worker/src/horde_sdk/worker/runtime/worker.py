@@ -307,8 +307,10 @@ class WorkerRuntime:
 
     @property
     def image_feature_flags(self) -> ImageWorkerFeatureFlags | None:
-        """What this worker serves of images: its configuration narrowed to its backend's `features` (and, once
-        started, to its models); None when it serves no images.
+        """What this worker serves of images.
+
+        Its configuration narrowed to its backend's `features` (and, once started, to its models); None when it
+        serves no images.
         """
         config = self._config
         if self._image_backend is None or not isinstance(config, ImageWorkerDeployConfig):
@@ -333,7 +335,8 @@ class WorkerRuntime:
 
         Image workers: the requests it could serve (configuration and backend) that the horde does not trust its
         bridge with, and what to change; plus a line naming what the horde may send that the backend does not
-        declare, when there is any. Text workers: whether requests asking for validated backends reach it. Alchemy is not
+        declare, when there is any. Text workers: whether requests asking for validated backends reach it. Alchemy is
+        not
         gated by bridge.
 
         Returns:

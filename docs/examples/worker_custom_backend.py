@@ -41,7 +41,7 @@ class SolidColourBackend:
     runs_safety_check = False  # no verdicts: the runtime submits the images as they are
     # What it can run: txt2img only (no img2img, post-processing, LoRas...), whatever the sampler. The pop asks the
     # horde only for that, whatever the configuration's allow_* keys say.
-    features = ImageGenerationFeatureFlags(samplers=tuple(KNOWN_IMAGE_SAMPLERS))
+    features = ImageGenerationFeatureFlags(samplers=tuple(KNOWN_IMAGE_SAMPLERS), schedulers=("normal", "karras"))
 
     def __init__(self, max_pixels: int) -> None:
         self.max_pixels = max_pixels

@@ -24,10 +24,12 @@ from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
+    SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
 )
 from horde_sdk.ai_horde_api.results import AlchemyCaptionResult, AlchemyImageResult
 from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
+from horde_sdk.generation_parameters import ImageGenerationFeatureFlags, ImageGenerationParameters
 from horde_sdk.worker.backends import (
     DEMO_IMAGE_FEATURES,
     DemoAlchemyBackend,
@@ -221,6 +223,32 @@ async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> N
         result = await requester.text_generate_request(TextGenerateAsyncRequest(prompt="Hello", models=[branded]))
     assert result.generations[0].model == branded
     assert_nothing_lost(horde, "branded-scribe")
+
+
+class Txt2ImgOnlyBackend(ProgrammableImageBackend):
+    """Runs txt2img only: no img2img, painting, post-processing, LoRAs or ControlNet."""
+
+    features = ImageGenerationFeatureFlags(samplers=("k_euler_a",), schedulers=("normal",))
+
+
+async def test_the_pop_carries_the_configured_agent_and_asks_only_for_what_the_backend_runs(horde: HordeEnv) -> None:
+    config = image_config(
+        horde, name="narrow-dreamer", bridge_agent="My Engine:2.1.0:https://example.com", allow_lora=True
+    )
+    runtime = WorkerRuntime(config, image_backend=Txt2ImgOnlyBackend(), options=FAST)
+    served = runtime.image_feature_flags
+    assert served is not None
+    assert served.served.source_processing == ()  # the configuration allows img2img, the backend does not
+    assert not served.served.loras
+    assert served.check(ImageGenerationParameters(prompt="p", model=MODEL)).supported
+    async with running(runtime), horde.async_client("alice") as manual:
+        details = await manual.submit_request(SingleWorkerNameDetailsRequest(worker_name="narrow-dreamer"))
+    assert details.bridge_agent == "My Engine:2.1.0:https://example.com"
+    assert (details.img2img, details.painting, details.post_processing, details.lora) == (False, False, False, False)
+    assert runtime.bridge_report()[0].startswith(
+        "the horde will never send this worker r2 image requests (the default of every client), because it does "
+        "not know the bridge 'My Engine'"
+    )
 
 
 async def test_an_img2img_source_is_downloaded_and_used(horde: HordeEnv) -> None:

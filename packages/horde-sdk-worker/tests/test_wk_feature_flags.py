@@ -201,3 +201,20 @@ def test_using_the_feature_flags_does_not_import_yaml(tmp_path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["True", "False", "True"]
+
+
+def test_served_is_the_configuration_narrowed_to_the_backend() -> None:
+    config = ImageWorkerDeployConfig(allow_lora=True, allow_post_processing=True, allow_img2img=False)
+    backend = ImageGenerationFeatureFlags(
+        source_processing=("img2img", "inpainting"),
+        loras=True,
+        post_processing=True,
+        post_processors=("GFPGAN", "not-a-known-one"),
+        samplers=("k_euler_a",),
+    )
+    served = ImageWorkerFeatureFlags.from_deploy_config(config, backend_flags=backend).served
+    assert served.source_processing == ("inpainting",)  # img2img: the configuration says no
+    assert (served.loras, served.textual_inversion, served.post_processing) == (True, False, True)
+    assert served.post_processors == ("GFPGAN",)
+    assert served.samplers == ("k_euler_a",)
+    assert ImageWorkerFeatureFlags.from_deploy_config(config).served == config.image_feature_flags()

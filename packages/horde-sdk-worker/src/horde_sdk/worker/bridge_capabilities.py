@@ -462,7 +462,11 @@ def _what(missing: tuple[str, ...]) -> str:
     """Return ``"img2img or tiling requests, or requests for the samplers lcm, DDIM"`` from the phrases."""
     parts: list[str] = []
     features = [phrase for phrase in missing if not phrase.startswith(("sampler ", "post-processor "))]
-    if features:
+    r2 = _PHRASES["r2"]
+    if r2 in features:
+        features.remove(r2)
+        parts.append(f"{r2}, {_join(features)} requests" if features else r2)
+    elif features:
         parts.append(f"{_join(features)} requests")
     for kind in ("post-processor", "sampler"):
         names = [phrase.removeprefix(f"{kind} ") for phrase in missing if phrase.startswith(f"{kind} ")]

@@ -342,18 +342,21 @@ class WorkerRuntime:
         Returns:
             The lines, in plain words.
         """
-        lines: list[str] = []
+        return tuple(line for _kind, line in self._bridge_lines())
+
+    def _bridge_lines(self) -> list[tuple[WORKER_TYPE, str]]:
+        lines: list[tuple[WORKER_TYPE, str]] = []
         flags = self.image_feature_flags
         if flags is not None and self._image_backend is not None:
             agent = self.bridge_agent(WORKER_TYPE.image)
-            wanted = flags.served
-            lines.append(describe_image_bridge(agent, wanted, configured=self._config.bridge_agent is not None))
+            configured = self._config.bridge_agent is not None
+            lines.append((WORKER_TYPE.image, describe_image_bridge(agent, flags.served, configured=configured)))
             unrunnable = describe_unrunnable_image_requests(agent, self._image_backend.features)
             if unrunnable is not None:
-                lines.append(unrunnable)
+                lines.append((WORKER_TYPE.image, unrunnable))
         if self._text_backend is not None:
-            lines.append(describe_text_bridge(self.bridge_agent(WORKER_TYPE.text)))
-        return tuple(lines)
+            lines.append((WORKER_TYPE.text, describe_text_bridge(self.bridge_agent(WORKER_TYPE.text))))
+        return lines
 
     def summary(self) -> WorkerSummary:
         """Return what the worker has done so far.
@@ -409,8 +412,9 @@ class WorkerRuntime:
                 clock=self._clock,
             )
             logger.info("worker started", kinds=[str(kind) for kind in self._kinds], threads=self._config.max_threads)
-            for line in self.bridge_report():
-                (logger.info if line.startswith("bridge agent:") else logger.warning)(line)
+            for kind, line in self._bridge_lines():
+                log = logger.info if line.startswith("bridge agent:") else logger.warning
+                log(line, bridge_agent=self.bridge_agent(kind))
             async with anyio.create_task_group() as helpers:
                 if handle_signals:
                     helpers.start_soon(self._watch_signals)

@@ -130,6 +130,8 @@ def render(
         "",
         "from typing import Final",
         "",
+        "__all__: list[str] = []  # data read through horde_sdk.worker.bridge_capabilities: nothing re-exported",
+        "",
         f"SOURCE: Final = {_q(SERVER_REPOSITORY + '/' + SERVER_PATH)}",
         '"""Where the table comes from (the source of the AI Horde server)."""',
         f"SOURCE_COMMIT: Final = {_q(commit)}",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__: list[str] = []  # data read through horde_sdk.worker.bridge_capabilities: nothing re-exported
+
 SOURCE: Final = "Haidra-Org/AI-Horde/horde/bridge_reference.py"
 """Where the table comes from (the source of the AI Horde server)."""
 SOURCE_COMMIT: Final = "fbd5ed465e5daadec3d3e9997957af047cee9d73"

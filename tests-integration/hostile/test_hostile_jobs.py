@@ -13,12 +13,20 @@ import anyio
 import pytest
 
 from horde_sdk.ai_horde_api.apimodels import AlchemyAsyncRequest, ImageGenerateAsyncRequest, TextGenerateAsyncRequest
-from horde_sdk.ai_horde_api.exceptions import AIHordeGenerationTimeoutError
+from horde_sdk.ai_horde_api.exceptions import (
+    AIHordeDownloadError,
+    AIHordeGenerationTimeoutError,
+    AIHordeInvalidImageError,
+)
 from horde_sdk.ai_horde_api.job_flows import PollingPolicy
 from horde_sdk.ai_horde_api.progress import JOB_KIND
 from horde_sdk.ai_horde_api.simple_clients import AIHordeAPIAsyncSimpleClient, AIHordeAPISimpleClient
-from horde_sdk.generic_api.exceptions import HordeTimeoutError
-from horde_sdk.generic_api.settings import HordeTimeouts
+from horde_sdk.generic_api.exceptions import (
+    HordeResponseTooLargeError,
+    HordeResponseValidationError,
+    HordeTimeoutError,
+)
+from horde_sdk.generic_api.settings import HordeClientSettings, HordeTimeouts
 
 JOB_ID = "00000000-1111-2222-3333-444444444444"
 JOB_TIMEOUT = 0.5
@@ -61,23 +69,26 @@ KINDS = {
 }
 
 
-def _options(url: str) -> dict[str, object]:
+def _options(url: str, **settings: object) -> dict[str, object]:
     return {
-        "base_url": f"{url}/api",
-        "api_key": "hostile-job-key-0123456789",
-        "timeouts": HordeTimeouts.uniform(5.0),
+        "settings": HordeClientSettings(
+            base_url=f"{url}/api",
+            api_key="hostile-job-key-0123456789",
+            timeouts=HordeTimeouts.uniform(5.0),
+            **settings,  # type: ignore[arg-type]
+        ),
         "enforce_rate_limits": False,
         "polling": dict.fromkeys(JOB_KIND, QUICK),
     }
 
 
-def _run(url: str, method: str, request: object, *, asynchronous: bool) -> object:
+def _run(url: str, method: str, request: object, *, asynchronous: bool, **settings: object) -> object:
     if not asynchronous:
-        with AIHordeAPISimpleClient(**_options(url)) as client:  # type: ignore[arg-type]
+        with AIHordeAPISimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]
             return getattr(client, method)(request, timeout=JOB_TIMEOUT)
 
     async def main() -> object:
-        async with AIHordeAPIAsyncSimpleClient(**_options(url)) as client:  # type: ignore[arg-type]
+        async with AIHordeAPIAsyncSimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]
             return await getattr(client, method)(request, timeout=JOB_TIMEOUT)
 
     return anyio.run(main)
@@ -141,3 +152,44 @@ def test_a_long_retry_after_on_submit_is_the_jobs_timeout_not_a_rate_limit_error
         _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=asynchronous)
     assert isinstance(caught.value.__cause__, HordeTimeoutError)
     assert len(hostile.requests_to("/api/v2/generate/async")) == 1
+
+
+def _image_job_answering(hostile, check: object, status: object) -> None:
+    hostile.route("/api/v2/generate/async", lambda seen, reply: reply.json(202, {"id": JOB_ID, "kudos": 1}))
+    hostile.route("/api/v2/generate/check/", lambda seen, reply: reply.json(200, check))
+    hostile.route("/api/v2/generate/status/", lambda seen, reply: reply.json(200, status))
+
+
+def _status_with_image_at(url: str) -> dict[str, object]:
+    worker = "00000000-0000-4000-8000-00000000beef"
+    entry = {"img": url, "seed": "1", "id": JOB_ID, "censored": False, "worker_id": worker, "worker_name": "w"}
+    return {**DONE, "generations": [{**entry, "model": "m", "state": "ok"}], "shared": False}
+
+
+def test_a_text_boolean_is_not_a_boolean(hostile):
+    # "done": "yes" must not read as done (lenient parsing made it True and fetched a result that is not there).
+    _image_job_answering(hostile, {**PROGRESS, "done": "yes"}, _status_with_image_at(f"{hostile.url}/r2/never"))
+    with pytest.raises(HordeResponseValidationError, match="done"):
+        _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=False)
+    assert hostile.requests_to("/r2/") == []
+    assert [seen.method for seen in hostile.requests_to("/api/v2/generate/status/")] == ["DELETE"]
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_an_html_page_at_the_result_url_is_not_returned_as_an_image(hostile, asynchronous):
+    _image_job_answering(hostile, DONE, _status_with_image_at(f"{hostile.url}/r2/result.webp?X-Amz-Signature=s"))
+    page = b"<!DOCTYPE html><html><body>Access denied</body></html>"
+    hostile.route("/r2/", lambda seen, reply: reply.send(200, page, {"Content-Type": "text/html"}))
+    with pytest.raises(AIHordeInvalidImageError, match="HTML"):
+        _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=asynchronous)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_result_over_the_download_cap_is_a_typed_error(hostile, asynchronous):
+    _image_job_answering(hostile, DONE, _status_with_image_at(f"{hostile.url}/r2/huge.webp"))
+    hostile.route("/r2/", lambda seen, reply: reply.send(200, b"RIFF" + b"\0" * 300_000))
+    options = {"max_download_bytes": 100_000}
+    with pytest.raises(AIHordeDownloadError) as caught:
+        _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=asynchronous, **options)
+    assert isinstance(caught.value.__cause__, HordeResponseTooLargeError)
+    assert len(hostile.requests_to("/r2/")) == 1  # not retried

@@ -26,6 +26,12 @@ R2_SECRET = "X-Amz-Signature=topsecret"
 WORKER_ID = "00000000-0000-4000-8000-00000000beef"
 
 
+TINY_WEBP = (
+    b'RIFF\x1e\x00\x00\x00WEBPVP8L\x11\x00\x00\x00/\x00\x00\x00\x00\x07P\x8f"\x17\xa5\xff\x81\x88\xe8\x7f\x00\x00'
+)
+"""A lossless 1x1 WebP image (38 bytes)."""
+
+
 @dataclass
 class Script:
     """How one job behaves.
@@ -304,7 +310,8 @@ class FakeHorde:
 
     @staticmethod
     def image_bytes(job_id: str, index: int | str) -> bytes:
-        return f"RIFF-webp-{job_id}-{index}".encode()
+        # A real 1x1 WebP (clients check what they download), told apart by bytes after its RIFF chunk.
+        return TINY_WEBP + f"-{job_id}-{index}".encode()
 
     def _download(self, request: httpx.Request) -> httpx.Response:
         assert "apikey" not in request.headers, "an API key was sent to a presigned URL"

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         AIHordeDownloadError,
         AIHordeGenerationError,
         AIHordeGenerationTimeoutError,
+        AIHordeInvalidImageError,
         AIHordeJobFaultedError,
         AIHordeJobImpossibleError,
         HordeAPIError,
@@ -128,6 +129,8 @@ if TYPE_CHECKING:
         ImageGenerationResult,
         TextGenerationJobResult,
         TextGenerationResult,
+        check_image,
+        image_format,
         open_pil_image,
     )
     from horde_sdk.ai_horde_api.simple_clients import (
@@ -150,6 +153,7 @@ _EXPORTS: dict[str, str] = {
     "AIHordeGenerationError": "exceptions",
     "AIHordeGenerationTimeoutError": "exceptions",
     "AIHordeHeaderFields": "metadata",
+    "AIHordeInvalidImageError": "exceptions",
     "AIHordeJobFaultedError": "exceptions",
     "AIHordeJobImpossibleError": "exceptions",
     "AIHordePathFields": "metadata",
@@ -237,7 +241,9 @@ _EXPORTS: dict[str, str] = {
     "__version__": "__about__",
     "build_rate_limit_rules": "consts",
     "call_flow": "job_flows",
+    "check_image": "results",
     "dry_run_flow": "job_flows",
+    "image_format": "results",
     "open_pil_image": "results",
 }
 
@@ -278,6 +284,7 @@ __all__ = [
     "AIHordeGenerationError",
     "AIHordeGenerationTimeoutError",
     "AIHordeHeaderFields",
+    "AIHordeInvalidImageError",
     "AIHordeJobFaultedError",
     "AIHordeJobImpossibleError",
     "AIHordePathFields",
@@ -341,7 +348,9 @@ __all__ = [
     "__version__",
     "build_rate_limit_rules",
     "call_flow",
+    "check_image",
     "dry_run_flow",
+    "image_format",
     "open_pil_image",
 ]
 

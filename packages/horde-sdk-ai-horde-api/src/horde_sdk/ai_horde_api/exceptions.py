@@ -11,7 +11,8 @@ The simple clients add the outcomes of a whole generation job, all under :class:
 - :class:`AIHordeJobFaultedError`: the server marked the request faulted;
 - :class:`AIHordeGenerationTimeoutError`: the client's deadline passed; the job was cancelled on the server
   and ``partial_result`` holds what had finished;
-- :class:`AIHordeDownloadError`: a finished result could not be downloaded.
+- :class:`AIHordeDownloadError`: a finished result could not be downloaded (too large, or, as
+  :class:`AIHordeInvalidImageError`, not an image: an HTML page, a truncated file).
 
 Each of them was raised after the job was cancelled on the server. A job id is a capability (anyone who
 knows it may cancel the request), so messages show only its first eight characters; ``job_id`` holds it.
@@ -44,6 +45,7 @@ __all__ = [
     "AIHordeDownloadError",
     "AIHordeGenerationError",
     "AIHordeGenerationTimeoutError",
+    "AIHordeInvalidImageError",
     "AIHordeJobFaultedError",
     "AIHordeJobImpossibleError",
     "HordeAPIError",
@@ -146,3 +148,10 @@ class AIHordeGenerationTimeoutError(AIHordeGenerationError, TimeoutError):
 
 class AIHordeDownloadError(AIHordeGenerationError):
     """A finished result could not be downloaded (after retries). The URL is never part of the message."""
+
+
+class AIHordeInvalidImageError(AIHordeDownloadError):
+    """A downloaded (or base64) result is not a usable image: no WebP/PNG/JPEG signature, or it does not decode.
+
+    Checked before a client returns an image (:func:`horde_sdk.ai_horde_api.results.check_image`).
+    """

@@ -45,6 +45,7 @@ from horde_sdk.ai_horde_api.exceptions import (
     AIHordeDownloadError,
     AIHordeGenerationError,
     AIHordeGenerationTimeoutError,
+    AIHordeInvalidImageError,
     AIHordeJobFaultedError,
     AIHordeJobImpossibleError,
 )
@@ -487,6 +488,14 @@ class GenerationJob(Generic[_T]):
             pending = failed
         return [results[i] for i in range(len(urls))]
 
+    def _checked_image(self, data: bytes) -> bytes:
+        """Return ``data`` when it is an image (:func:`~horde_sdk.ai_horde_api.results.check_image`)."""
+        try:
+            _results.check_image(data)
+        except ValueError as error:
+            raise AIHordeInvalidImageError(str(error), job_id=self.job_id, kind=self.kind) from None
+        return data
+
     def _fail(
         self,
         error_type: type[AIHordeGenerationError],
@@ -655,14 +664,15 @@ class ImageJob(GenerationJob["ImageGenerationJobResult"]):
         images: list[bytes] = []
         for entry in entries:
             if _is_url(entry.img):
-                images.append(next(downloaded))
+                images.append(self._checked_image(next(downloaded)))
             elif entry.img:
                 try:
-                    images.append(base64.b64decode(entry.img, validate=True))
+                    decoded = base64.b64decode(entry.img, validate=True)
                 except (binascii.Error, ValueError):
                     raise AIHordeDownloadError(
                         "an image is neither a URL nor valid base64", job_id=self.job_id, kind=self.kind
                     ) from None
+                images.append(self._checked_image(decoded))
             else:
                 images.append(b"")
         return images
@@ -814,7 +824,8 @@ class AlchemyJob(GenerationJob["AlchemyJobResult"]):
             if state != ALCHEMY_FORM_STATE.done:
                 results.append(_results.AlchemyOtherResult(form=name, state=state, result=raw))
             elif _is_url(value):
-                results.append(_results.AlchemyImageResult(form=name, state=state, image=next(downloaded)))
+                image = self._checked_image(next(downloaded))
+                results.append(_results.AlchemyImageResult(form=name, state=state, image=image))
             elif name == "caption" and isinstance(value, str):
                 results.append(_results.AlchemyCaptionResult(form=name, state=state, caption=value))
             elif name == "nsfw" and isinstance(value, bool):

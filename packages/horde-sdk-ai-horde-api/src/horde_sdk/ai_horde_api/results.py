@@ -31,8 +31,50 @@ __all__ = [
     "ImageGenerationResult",
     "TextGenerationJobResult",
     "TextGenerationResult",
+    "check_image",
+    "image_format",
     "open_pil_image",
 ]
+
+_SIGNATURES = (
+    ("png", 0, b"\x89PNG\r\n\x1a\n"),
+    ("jpeg", 0, b"\xff\xd8\xff"),
+)
+
+
+def image_format(data: bytes) -> str | None:
+    """Return ``"webp"``, ``"png"`` or ``"jpeg"`` when ``data`` starts with that format's signature, else None."""
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    for name, offset, signature in _SIGNATURES:
+        if data[offset : offset + len(signature)] == signature:
+            return name
+    return None
+
+
+def check_image(data: bytes) -> str:
+    """Check that ``data`` is an image file a client may hand back; return its format.
+
+    The file must carry the WebP, PNG or JPEG signature and, where Pillow is installed, decode completely
+    (Pillow's decompression-bomb limit applies). An HTML error page or a truncated file fails.
+
+    Raises:
+        ValueError: ``data`` is not such an image (the message never quotes it).
+    """
+    found = image_format(data)
+    if found is None:
+        looks = "an HTML page" if data.lstrip()[:1] == b"<" else f"{len(data)} bytes without an image signature"
+        raise ValueError(f"not a WebP, PNG or JPEG image: {looks}")
+    try:
+        from PIL import Image  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - optional extra
+    except ImportError:  # pragma: no cover - depends on the install
+        return found
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except Exception as error:  # noqa: BLE001 - Pillow raises many types for a bad file
+        raise ValueError(f"a {found} image that does not decode ({type(error).__name__})") from None
+    return found
 
 
 def open_pil_image(data: bytes) -> PILImage:

@@ -23,12 +23,14 @@ session must finish or cancel), :class:`ContainsMessageResponseMixin`,
 from __future__ import annotations
 
 import time
+import types
+import typing
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from http import HTTPMethod, HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict
 
 from horde_sdk.generic_api.consts import get_default_frozen_model_config_dict, get_request_model_config_dict
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable
@@ -76,16 +78,55 @@ class HordeAPIObject(ABC):
         return result
 
 
+def _is_boolean(annotation: object) -> bool:
+    """Return True for ``bool`` and ``bool | None``."""
+    if annotation is bool:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [arg for arg in typing.get_args(annotation) if arg is not type(None)] == [bool]
+    return False
+
+
+def _strict_booleans(model: type[BaseModel]) -> None:
+    """Make the boolean fields of ``model`` accept only JSON ``true``/``false`` (or Python ``bool``).
+
+    pydantic's default (lax) mode reads ``"yes"``, ``"true"``, ``"1"`` and ``1`` as True; a server that sends
+    ``"done": "yes"`` must not make a client believe a job is done. The ``Strict`` marker is added to the
+    fields' metadata when the class is created, before its validator is built (models build lazily), so it
+    costs nothing at parse time.
+    """
+    changed = False
+    for info in model.model_fields.values():
+        if _is_boolean(info.annotation) and not any(isinstance(marker, Strict) for marker in info.metadata):
+            info.metadata.append(Strict())
+            changed = True
+    if changed and model.__pydantic_complete__:
+        model.model_rebuild(force=True)
+
+
 class HordeAPIObjectBaseModel(HordeAPIObject, BaseModel):
-    """Frozen pydantic base of named sub-models (entries and payloads inside requests and responses)."""
+    """Frozen pydantic base of named sub-models (entries and payloads inside requests and responses).
+
+    Boolean fields are strict: only ``true``/``false`` are booleans (see :func:`_strict_booleans`).
+    """
 
     model_config = get_default_frozen_model_config_dict()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
+        super().__pydantic_init_subclass__(**kwargs)
+        _strict_booleans(cls)
 
 
 class HordeAPIData(BaseModel):
-    """Frozen pydantic base of unnamed data objects and of the ``*Mixin`` classes."""
+    """Frozen pydantic base of unnamed data objects and of the ``*Mixin`` classes (strict booleans too)."""
 
     model_config = get_default_frozen_model_config_dict()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
+        super().__pydantic_init_subclass__(**kwargs)
+        _strict_booleans(cls)
 
 
 class HordeAPIMessage(HordeAPIObject):
@@ -193,9 +234,14 @@ class _TimeStampedModel(BaseModel):
 
 
 class HordeResponseBaseModel(HordeResponse, _TimeStampedModel):
-    """A response whose JSON is an object."""
+    """A response whose JSON is an object. Boolean fields are strict: ``"yes"`` or ``1`` is not True."""
 
     model_config = get_default_frozen_model_config_dict()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
+        super().__pydantic_init_subclass__(**kwargs)
+        _strict_booleans(cls)
 
 
 _RootT = TypeVar("_RootT")

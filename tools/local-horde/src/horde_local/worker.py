@@ -68,9 +68,13 @@ class Behaviour(StrEnum):
     never_submit = "never_submit"
 
 
+_TINY_WEBP = b'RIFF\x1e\x00\x00\x00WEBPVP8L\x11\x00\x00\x00/\x00\x00\x00\x00\x07P\x8f"\x17\xa5\xff\x81\x88\xe8\x7f\x00\x00'
+"""A lossless 1x1 WebP image (38 bytes): clients check that what they download is an image that decodes."""
+
+
 def fake_image(generation_id: str) -> bytes:
-    """Return made-up webp-looking bytes that name the generation (so tests can tell images apart)."""
-    return b"RIFF\x00\x00\x00\x00WEBPVP8 " + f"local-horde:{generation_id}".encode()
+    """Return a real (1x1) WebP that names the generation after its RIFF chunk (so tests can tell images apart)."""
+    return _TINY_WEBP + f"local-horde:{generation_id}".encode()
 
 
 @dataclass

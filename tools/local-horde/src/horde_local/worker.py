@@ -73,7 +73,7 @@ _TINY_WEBP = b'RIFF\x1e\x00\x00\x00WEBPVP8L\x11\x00\x00\x00/\x00\x00\x00\x00\x07
 
 
 def fake_image(generation_id: str) -> bytes:
-    """Return a real (1x1) WebP that names the generation after its RIFF chunk (so tests can tell images apart)."""
+    """Return a real (1x1) WebP naming the generation after its RIFF chunk (so tests can tell images apart)."""
     return _TINY_WEBP + f"local-horde:{generation_id}".encode()
 
 

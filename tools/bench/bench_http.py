@@ -45,9 +45,10 @@ HEADERS = {"Accept": "application/json", "Client-Agent": "bench:1:none", "apikey
 AsyncCall = Callable[[], Awaitable[object]]
 
 
-async def _per_request_us(call: AsyncCall, requests: int, in_flight: int) -> float:
-    """µs per request for ``requests`` calls, ``in_flight`` at a time."""
+async def _per_request_us(call: AsyncCall, requests: int, in_flight: int) -> tuple[float, float]:
+    """Wall and CPU µs per request for ``requests`` calls, ``in_flight`` at a time."""
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if in_flight == 1:
         for _ in range(requests):
             await call()
@@ -61,7 +62,7 @@ async def _per_request_us(call: AsyncCall, requests: int, in_flight: int) -> flo
                 await call()
 
         await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return (time.perf_counter() - started) / requests * 1e6
+    return (time.perf_counter() - started) / requests * 1e6, (time.process_time() - cpu_started) / requests * 1e6
 
 
 class AsyncClients:
@@ -154,11 +155,12 @@ def _sync_calls(base_url: str) -> tuple[dict[str, Callable[[], object]], Callabl
     return calls, close
 
 
-def _sync_us(call: Callable[[], object], requests: int) -> float:
+def _sync_us(call: Callable[[], object], requests: int) -> tuple[float, float]:
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for _ in range(requests):
         call()
-    return (time.perf_counter() - started) / requests * 1e6
+    return (time.perf_counter() - started) / requests * 1e6, (time.process_time() - cpu_started) / requests * 1e6
 
 
 # ------------------------------------------------------------------------------------ upstream SDK
@@ -236,14 +238,21 @@ async def _async_rounds(
 ) -> dict[str, dict[str, list[float]]]:
     clients = AsyncClients(base_url)
     await clients.open()
-    series: dict[str, dict[str, list[float]]] = {"sequential": {}, "in flight": {}}
+    series: dict[str, dict[str, list[float]]] = {
+        "sequential": {},
+        "in flight": {},
+        "sequential CPU": {},
+        "in flight CPU": {},
+    }
     try:
         for call in clients.calls.values():  # warm-up: connections, validators
             await _per_request_us(call, 50, 1)
         for _ in range(rounds):
             for mode, width in (("sequential", 1), ("in flight", IN_FLIGHT)):
                 for label, call in clients.calls.items():
-                    series[mode].setdefault(label, []).append(await _per_request_us(call, requests, width))
+                    wall, cpu = await _per_request_us(call, requests, width)
+                    series[mode].setdefault(label, []).append(wall)
+                    series[f"{mode} CPU"].setdefault(label, []).append(cpu)
             if upstream is not None:
                 figures = await asyncio.to_thread(upstream_round, upstream, base_url, requests)
                 series["sequential"].setdefault("old SDK 0.33.3", []).append(figures["async sequential"])
@@ -269,28 +278,41 @@ def main() -> None:
             for call in sync_calls.values():
                 _sync_us(call, 50)
             sync_series: dict[str, list[float]] = {label: [] for label in sync_calls}
+            sync_cpu: dict[str, list[float]] = {label: [] for label in sync_calls}
             for _ in range(args.rounds):
                 for label, call in sync_calls.items():
-                    sync_series[label].append(_sync_us(call, args.requests))
+                    wall, cpu = _sync_us(call, args.requests)
+                    sync_series[label].append(wall)
+                    sync_cpu[label].append(cpu)
         finally:
             close()
     print(f"µs per request, {args.requests} requests per client per round, {args.rounds} interleaved rounds")
+    print("(wall: what a caller waits, moves with the machine's load; CPU: this process's own work per request)")
     for mode, target in (("sequential", "one at a time"), ("in flight", f"{IN_FLIGHT} in flight")):
         print(f"async, {target} (target: SDK <= 1.3x raw aiohttp):")
-        figures = series[mode]
-        for label, values in figures.items():
-            print(f"  {label:<34} {summary(values)} µs")
-        for label, values in figures.items():
-            if not label.startswith("raw"):
-                print(ratio_line(f"{label} / raw aiohttp", values, figures["raw aiohttp"]))
-                print(ratio_line(f"{label} / raw httpx", values, figures["raw httpx"]))
+        _print_series(series[mode], series[f"{mode} CPU"], ("raw aiohttp", "raw httpx"))
     print("sync, one at a time (target: SDK <= 1.15x raw httpx):")
-    sync_series.update(series.get("sync", {}))
-    for label, values in sync_series.items():
-        print(f"  {label:<34} {summary(values)} µs")
-    for label, values in sync_series.items():
-        if label != "raw httpx":
-            print(ratio_line(f"{label} / raw httpx", values, sync_series["raw httpx"]))
+    _print_series(sync_series, sync_cpu, ("raw httpx",))
+    if "sync" in series:
+        print(
+            f"  old SDK 0.33.3 (wall only, measured in its own process) {summary(series['sync']['old SDK 0.33.3'])} µs"
+        )
+        print(
+            ratio_line("old SDK 0.33.3 / raw httpx (wall)", series["sync"]["old SDK 0.33.3"], sync_series["raw httpx"])
+        )
+
+
+def _print_series(wall: dict[str, list[float]], cpu: dict[str, list[float]], references: tuple[str, ...]) -> None:
+    for label, values in wall.items():
+        extra = f"   CPU {summary(cpu[label])} µs" if label in cpu else "   (CPU: another process)"
+        print(f"  {label:<34} wall {summary(values)} µs{extra}")
+    for label, values in wall.items():
+        if label in references:
+            continue
+        for reference in references:
+            print(ratio_line(f"{label} / {reference} (wall)", values, wall[reference]))
+            if label in cpu:
+                print(ratio_line(f"{label} / {reference} (CPU)", cpu[label], cpu[reference]))
 
 
 if __name__ == "__main__":

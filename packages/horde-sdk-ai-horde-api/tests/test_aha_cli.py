@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import io
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -205,3 +207,32 @@ def test_the_console_script_is_declared():
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert pyproject["project"]["scripts"]["horde"] == "horde_sdk.ai_horde_api.cli:main"
     assert pyproject["project"]["optional-dependencies"]["pillow"] == ["pillow>=10"]
+
+
+@pytest.mark.parametrize("command", [["image", "a lighthouse"], ["text", "Once upon a time"]])
+def test_an_unwritable_output_directory_fails_before_any_job_is_submitted(tmp_path: Path, capsys, command):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the output directory should be")
+    harness = Harness()
+    code = harness.run(*command, "--out", str(blocker / "pictures"))
+    assert code == 1
+    assert harness.horde.jobs == {}  # no kudos spent
+    assert "horde: error:" in capsys.readouterr().err
+
+
+def test_a_failed_write_leaves_no_partial_or_empty_file(tmp_path: Path, monkeypatch, capsys):
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def disk_full_after_the_check(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) > 1:  # the write check passes; the disk fills up while the image is written
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_full_after_the_check)
+    harness = Harness()
+    code = harness.run("image", "a lighthouse at dusk", "--out", str(tmp_path))
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the image (empty or partial) nor a temporary file

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -220,6 +221,50 @@ def _alchemy_request(args: argparse.Namespace) -> AlchemyAsyncRequest:
 
 
 # --------------------------------------------------------------------------------------- commands
+_ANSWERING_FORMS = frozenset({"caption", "interrogation", "nsfw"})
+"""Alchemy forms that answer in words; the others (upscalers, face fixers, background removal) make images."""
+
+
+def _is_image_form(name: object) -> bool:
+    return str(name) not in _ANSWERING_FORMS
+
+
+def _writable_directory(directory: Path) -> Path:
+    """Create ``directory`` if needed and prove it takes a file, before any kudos are spent.
+
+    Raises:
+        OSError: the directory cannot be created or written (read-only, not a directory, no permission).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".horde-write-check-", delete=False)  # noqa: SIM115
+    try:
+        probe.write(b"x")
+        probe.flush()
+        os.fsync(probe.fileno())
+    finally:
+        probe.close()
+        Path(probe.name).unlink(missing_ok=True)
+    return directory
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place: never a partial or empty file.
+
+    On any failure (a full disk) the temporary file is removed and ``path`` is left as it was.
+    """
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)  # noqa: SIM115
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _generation_options(args: argparse.Namespace, progress: _Progress) -> dict[str, Any]:
     options: dict[str, Any] = {"on_progress": progress}
     if args.timeout is not None:
@@ -228,31 +273,35 @@ def _generation_options(args: argparse.Namespace, progress: _Progress) -> dict[s
 
 
 def _run_image(client: AIHordeAPISimpleClient, args: argparse.Namespace, progress: _Progress, out: TextIO) -> None:
-    result = client.image_generate_request(_image_request(args), **_generation_options(args, progress))
-    args.out.mkdir(parents=True, exist_ok=True)
+    request = _image_request(args)
+    _writable_directory(args.out)
+    result = client.image_generate_request(request, **_generation_options(args, progress))
     stem = _slug(args.prompt)
     for number, generation in enumerate(result.generations, start=1):
         path = args.out / f"{stem}_{result.job_id[:8]}_{number}.webp"
-        path.write_bytes(generation.image)
+        _write_atomically(path, generation.image)
         note = " (censored)" if generation.censored else ""
         out.write(f"{path}  seed={generation.seed} model={generation.model} worker={generation.worker_name}{note}\n")
     out.write(f"{len(result.generations)} image(s), {result.kudos:g} kudos\n")
 
 
 def _run_text(client: AIHordeAPISimpleClient, args: argparse.Namespace, progress: _Progress, out: TextIO) -> None:
-    result = client.text_generate_request(_text_request(args), **_generation_options(args, progress))
+    request = _text_request(args)
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
+        _writable_directory(args.out)
+    result = client.text_generate_request(request, **_generation_options(args, progress))
     for number, generation in enumerate(result.generations, start=1):
         out.write(generation.text + "\n")
         if args.out is not None:
-            (args.out / f"{_slug(args.prompt)}_{result.job_id[:8]}_{number}.txt").write_text(
-                generation.text, encoding="utf-8"
-            )
+            path = args.out / f"{_slug(args.prompt)}_{result.job_id[:8]}_{number}.txt"
+            _write_atomically(path, generation.text.encode("utf-8"))
 
 
 def _run_alchemy(client: AIHordeAPISimpleClient, args: argparse.Namespace, progress: _Progress, out: TextIO) -> None:
-    result = client.alchemy_request(_alchemy_request(args), **_generation_options(args, progress))
+    request = _alchemy_request(args)
+    if any(_is_image_form(form.name) for form in request.forms or ()):
+        _writable_directory(args.out)
+    result = client.alchemy_request(request, **_generation_options(args, progress))
     stem = _slug(Path(args.image).stem if "://" not in args.image else "image")
     for form in result.forms:
         if isinstance(form, AlchemyCaptionResult):
@@ -264,7 +313,7 @@ def _run_alchemy(client: AIHordeAPISimpleClient, args: argparse.Namespace, progr
         elif isinstance(form, AlchemyImageResult):
             args.out.mkdir(parents=True, exist_ok=True)
             path = args.out / f"{stem}_{form.form}.webp"
-            path.write_bytes(form.image)
+            _write_atomically(path, form.image)
             out.write(f"{form.form}: {path}\n")
         elif isinstance(form, AlchemyOtherResult):
             out.write(f"{form.form} ({form.state}): {json.dumps(form.result)}\n")

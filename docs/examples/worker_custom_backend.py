@@ -108,7 +108,7 @@ async def serve(args: argparse.Namespace) -> int:
         finally:
             group.cancel_scope.cancel()
     print(f"submitted {summary.submitted}, faulted {summary.faulted}, kudos {summary.kudos:.1f}")
-    return 0 if summary.faulted == summary.lost == 0 else 1
+    return 0 if summary.faulted == summary.unreported == 0 else 1
 
 
 # --8<-- [end:run]

@@ -35,7 +35,7 @@ def test_demo_writes_an_image_a_text_and_a_caption(tmp_path: Path, capsys: pytes
     log = (tmp_path / "worker.log").read_text(encoding="utf-8")
     assert log.count("job submitted") == 3
     assert "worker stopped" in log
-    assert "submitted=3 faulted=0 lost=0" in log
+    assert "submitted=3 faulted=0 unreported=0" in log
     # The worker guide shows these lines: the same events, logger and level, in the same format.
     assert events(log) == events(guide_log_block())
 

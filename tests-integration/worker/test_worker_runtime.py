@@ -203,7 +203,7 @@ async def test_all_three_kinds_end_to_end(horde: HordeEnv) -> None:
     # Two images (one job each, or one job of two), one text, two forms: every job popped was submitted.
     assert summary.submitted == summary.popped
     assert summary.popped in (4, 5)
-    assert summary.faulted == summary.lost == 0
+    assert summary.faulted == summary.unreported == 0
     assert summary.kudos > 0
     assert_nothing_lost(horde, "e2e-dreamer", "e2e-scribe", "e2e-alchemist")
 
@@ -498,7 +498,7 @@ async def test_graceful_stop_finishes_the_running_job_and_faults_the_queued(hord
         await _three_jobs_in_hand(horde, runtime)
         runtime.request_stop()
     summary = runtime.summary()
-    assert (summary.submitted, summary.faulted, summary.lost) == (1, 2, 0)
+    assert (summary.submitted, summary.faulted, summary.unreported) == (1, 2, 0)
     assert summary.faults_by_reason == {"shutdown": 2}
     counts = horde.horde.worker_counts("runtime-dreamer")
     assert (counts.submitted, counts.faulted) == (1, 2)
@@ -516,7 +516,7 @@ async def test_second_stop_request_faults_the_running_job_too(horde: HordeEnv) -
             runtime.request_stop()
             runtime.request_stop()
     summary = runtime.summary()
-    assert (summary.submitted, summary.faulted, summary.lost) == (0, 3, 0)
+    assert (summary.submitted, summary.faulted, summary.unreported) == (0, 3, 0)
     assert horde.horde.worker_counts("runtime-dreamer").faulted == 3
     assert_nothing_lost(horde, "runtime-dreamer")
 

@@ -36,6 +36,7 @@ from horde_sdk.worker.backends import DEMO_IMAGE_FEATURES
 from horde_sdk.worker.dispatch import AIHordeDispatchParameters, DispatchedJob, DispatchFault, EmptyDispatch
 from horde_sdk.worker.dispatch.ai_horde import (
     BRIDGE_AGENT_URL,
+    UnreadablePopError,
     build_alchemy_pop_request,
     build_image_pop_request,
     build_text_pop_request,
@@ -44,6 +45,10 @@ from horde_sdk.worker.dispatch.ai_horde import (
     convert_text_pop,
     get_bridge_agent,
     is_url,
+    parse_alchemy_pop,
+    parse_image_pop,
+    parse_text_pop,
+    raw_pop_request,
     validate_image_reference,
 )
 
@@ -561,3 +566,77 @@ def test_broken_alchemy_forms_fault_alone():
 def test_empty_alchemy_pop():
     outcome = convert_alchemy_pop(AlchemyJobPopResponse.model_validate({"forms": [], "skipped": {"untrusted": 2}}))
     assert outcome == EmptyDispatch(worker_type=WORKER_TYPE.interrogation, skipped=(("untrusted", 2),))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Malformed pop answers: faulted under their ids, never raised
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _raw_image_pop(**overrides: Any) -> dict[str, Any]:
+    return {**_image_pop().model_dump(mode="json", by_alias=True, exclude_none=True), **overrides}
+
+
+@pytest.mark.parametrize("ttl", [-5, 0, 10**15])
+def test_a_ttl_out_of_range_is_a_fault(ttl: int) -> None:
+    fault = convert_image_pop(_image_pop(ttl=ttl))
+    assert isinstance(fault, DispatchFault)
+    assert fault.generation_ids == (GEN_1,)
+    assert "ttl" in fault.reason
+    assert fault.ttl is None  # the worker's default ttl bounds the report
+
+
+def test_a_repeated_id_is_a_fault_reporting_each_id_once() -> None:
+    fault = convert_image_pop(_image_pop(ids=[GEN_1, GEN_2, GEN_1]))
+    assert isinstance(fault, DispatchFault)
+    assert fault.generation_ids == (GEN_1, GEN_2)
+    assert fault.reason == "a generation id is repeated in ids"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "ids"),
+    [
+        ({"ttl": "soon"}, (GEN_1,)),
+        ({"payload": "garbage"}, (GEN_1,)),
+        ({"ids": GEN_1}, (GEN_1,)),  # ids not a list: the id alone
+        ({"ids": [GEN_1, 42, None, GEN_2]}, (GEN_1, GEN_2)),  # the text entries
+    ],
+)
+def test_an_answer_not_matching_the_model_is_faulted_under_its_ids(
+    overrides: dict[str, Any], ids: tuple[str, ...]
+) -> None:
+    fault = parse_image_pop(_raw_image_pop(**overrides))
+    assert isinstance(fault, DispatchFault)
+    assert fault.generation_ids == ids
+    assert fault.reason.startswith("the pop answer does not match the API")
+
+
+@pytest.mark.parametrize("raw", [["not", "a", "job"], "text", {"ids": [42], "payload": 1}, None])
+def test_an_answer_without_any_id_is_unreadable(raw: object) -> None:
+    with pytest.raises(UnreadablePopError):
+        parse_image_pop(raw)
+
+
+def test_a_well_formed_raw_answer_is_the_same_job() -> None:
+    assert parse_image_pop(_raw_image_pop()) == convert_image_pop(_image_pop())
+    assert isinstance(parse_image_pop({"id": None, "ids": [], "skipped": {}}), EmptyDispatch)
+    text = parse_text_pop({"id": GEN_1, "ids": [GEN_1, GEN_1], "payload": {"prompt": "x"}, "ttl": 150})
+    assert isinstance(text, DispatchFault)
+    assert text.generation_ids == (GEN_1,)
+
+
+def test_alchemy_entries_not_matching_the_model_are_faulted_one_by_one() -> None:
+    good = {"id": GEN_1, "form": "caption", "source_image": "https://r2.example.invalid/s.webp"}
+    outcomes = parse_alchemy_pop({"forms": [{**good, "id": GEN_2, "form": 42}, good, good, {"form": "caption"}]})
+    assert isinstance(outcomes, tuple)
+    assert [type(outcome).__name__ for outcome in outcomes] == ["DispatchFault", "DispatchedJob"]  # GEN_1 once
+    with pytest.raises(UnreadablePopError):
+        parse_alchemy_pop({"forms": "nope"})
+
+
+def test_the_raw_pop_request_sends_the_same_fields() -> None:
+    config = ImageWorkerDeployConfig(dreamer_name="raw-dreamer", api_key="a-registered-key")
+    request = build_image_pop_request(config, ["Model A"])
+    raw = raw_pop_request(request)
+    assert _body(raw) == _body(request)
+    assert type(raw).get_api_endpoint_subpath() == type(request).get_api_endpoint_subpath()

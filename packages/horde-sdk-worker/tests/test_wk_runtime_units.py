@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,8 @@ from horde_sdk.generation_parameters import (
 from horde_sdk.generic_api.settings import HordeTimeouts
 from horde_sdk.generic_api.transport import AsyncTransport
 from horde_sdk.worker.backends import DemoAlchemyBackend, DemoImageBackend, DemoTextBackend
-from horde_sdk.worker.dispatch.ai_horde.conversion import ImageToDownload
+from horde_sdk.worker.dispatch.ai_horde.conversion import AIHordeDispatchParameters, DispatchedJob, ImageToDownload
+from horde_sdk.worker.job_base import WorkerJobConfig
 from horde_sdk.worker.runtime import (
     InputDownloadError,
     JobPipeline,
@@ -125,7 +127,13 @@ class FakeClock:
 def test_stats_start_empty() -> None:
     clock = FakeClock()
     summary = WorkerStats(clock).snapshot()
-    assert (summary.popped, summary.submitted, summary.faulted, summary.lost, summary.finished) == (0, 0, 0, 0, 0)
+    assert (summary.popped, summary.submitted, summary.faulted, summary.unreported, summary.finished) == (
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
     assert summary.uptime == 0.0
     assert summary.pop_to_submit_mean is None
     assert summary.pop_to_submit_max is None
@@ -150,7 +158,7 @@ def test_stats_count_and_time_jobs_on_the_given_clock() -> None:
     stats.record_faulted("backend error")
     stats.record_faulted("timeout")
     stats.record_faulted("backend error")
-    stats.record_lost()
+    stats.record_unreported()
     clock.now = 112.34567
 
     summary = stats.snapshot()
@@ -158,7 +166,7 @@ def test_stats_count_and_time_jobs_on_the_given_clock() -> None:
     assert summary.uptime == pytest.approx(12.34567)
     assert summary.submitted == 2
     assert summary.faulted == 3
-    assert summary.lost == 1
+    assert summary.unreported == 1
     assert summary.finished == 6
     assert summary.kudos == pytest.approx(14.75)
     assert summary.pop_to_submit_mean == pytest.approx(2.0)
@@ -170,7 +178,7 @@ def test_stats_count_and_time_jobs_on_the_given_clock() -> None:
         "popped": 5,
         "submitted": 2,
         "faulted": 3,
-        "lost": 1,
+        "unreported": 1,
         "running": 1,
         "queued": 2,
         "kudos": 14.75,
@@ -716,3 +724,50 @@ async def test_an_unusable_job_is_reported_faulted_without_running() -> None:
     summary = runtime.summary()
     assert (summary.popped, summary.faulted, summary.submitted) == (1, 1, 0)
     assert summary.faults_by_reason == {"unusable job": 1}
+
+
+class RecordingSubmits:
+    """Answers every submit with a reward of 0 and records its body."""
+
+    def __init__(self) -> None:
+        self.submits: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.submits.append(json.loads(request.content))
+        return httpx.Response(200, json={"reward": 0})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("ids", "ttl"),
+    [
+        (("gen-a", "gen-a"), 150),  # the job's own checks refuse a repeated id
+        (("gen-a",), -5),  # ... and a negative ttl
+    ],
+)
+async def test_a_job_that_cannot_be_set_up_is_reported_faulted_not_raised(ids: tuple[str, ...], ttl: int) -> None:
+    horde = RecordingSubmits()
+    stats = WorkerStats()
+    async with AIHordeAPIAsyncManualClient(
+        base_url=HORDE,
+        api_key=WORKER_KEY,
+        enforce_rate_limits=False,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(horde)),
+    ) as client:
+        pipeline = JobPipeline(
+            client,
+            options=RuntimeOptions(),
+            stats=stats,
+            job_config=WorkerJobConfig(),
+            text_backend=DemoTextBackend(),
+        )
+        job = DispatchedJob(
+            generation_parameters=TextGenerationParameters(prompt="a story", max_length=40, max_context_length=1024),
+            dispatch_parameters=AIHordeDispatchParameters(
+                worker_type=WORKER_TYPE.text, job_id=ids[0], generation_ids=ids, ttl=ttl, model="unit/model"
+            ),
+        )
+        with anyio.fail_after(5):
+            await pipeline.run(job, popped_at=time.monotonic())
+    assert horde.submits == [{"id": "gen-a", "state": "faulted"}]  # each id once
+    assert (stats.faulted, stats.unreported) == (1, 0)

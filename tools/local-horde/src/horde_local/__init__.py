@@ -5,6 +5,7 @@
 - :class:`LocalHordeServer`: the app served by uvicorn on ``127.0.0.1`` from a background thread;
 - :class:`ScriptedWorker` / :class:`AsyncScriptedWorker`: workers built from the SDK's pop and submit models;
 - :class:`ScriptedFault`: "fail the next N matching requests" (``LocalHorde.script_faults``);
+- :class:`ScriptedRewrite`: "send this JSON instead of the next N matching answers" (``script_rewrites``);
 - :class:`WorkerCounts`: what happened to a worker's popped generations (``LocalHorde.worker_counts``);
 - :class:`HordeConfig`, :class:`FaultConfig`, :class:`ApiKey`, :class:`Role`, :class:`ManualClock`: set-up.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from horde_local.app import create_app
 from horde_local.clock import Clock, ManualClock, SystemClock
 from horde_local.config import ANONYMOUS_KEY, ApiKey, FaultConfig, HordeConfig, Role, parse_api_key
-from horde_local.faults import ScriptedFault, ScriptedFaultHit
+from horde_local.faults import ScriptedFault, ScriptedFaultHit, ScriptedRewrite
 from horde_local.horde import LocalHorde
 from horde_local.server import LocalHordeServer
 from horde_local.state import WorkerCounts
@@ -44,6 +45,7 @@ __all__ = [
     "Role",
     "ScriptedFault",
     "ScriptedFaultHit",
+    "ScriptedRewrite",
     "ScriptedWorker",
     "SystemClock",
     "WorkerCounts",

@@ -2,18 +2,30 @@
 
 - :class:`FaultInjector` draws faults at random (deterministic under a seed) from a :class:`FaultConfig`;
 - :class:`ScriptedFaults` hands out faults a test asked for (:class:`ScriptedFault`: "fail the next N requests
-  matching this method and path prefix"), in order; they take precedence over the random ones.
+  matching this method and path prefix"), in order; they take precedence over the random ones;
+- :class:`ScriptedRewrite` turns the next matching JSON answers into whatever a test wants (a malformed pop
+  answer...), sent without the answer-model check (``LocalHorde.script_rewrites``).
 """
 
 from __future__ import annotations
 
+import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from horde_local.config import FaultConfig
 
-__all__ = ["FaultDecision", "FaultInjector", "ScriptedFault", "ScriptedFaultHit", "ScriptedFaults"]
+__all__ = [
+    "FaultDecision",
+    "FaultInjector",
+    "ScriptedFault",
+    "ScriptedFaultHit",
+    "ScriptedFaults",
+    "ScriptedRewrite",
+    "ScriptedRewrites",
+]
 
 _API_PREFIX = "/api"
 _MIN_ERROR_STATUS = 400
@@ -216,3 +228,82 @@ class ScriptedFaults:
     def pending(self) -> list[tuple[ScriptedFault, int]]:
         """The faults still queued, with how many more requests each will get."""
         return [(pending.fault, pending.left) for pending in self._pending]
+
+
+def _always(_body: Any) -> bool:  # noqa: ANN401 - any JSON answer
+    return True
+
+
+@dataclass(frozen=True)
+class ScriptedRewrite:
+    """Rewrite the next ``count`` successful JSON answers matching ``method``, ``path_prefix`` and ``applies``.
+
+    The horde acts as usual (a pop hands the job out); the answer's JSON is then given (a deep copy) to
+    ``rewrite`` and whatever it returns is sent as the answer, *without* the SDK answer-model check: this is how a
+    test hands a worker a malformed pop answer for a real job (``ttl: -5``, repeated ids, wrong types...).
+
+    Attributes:
+        method: HTTP method (``POST``...); ``"*"`` for any.
+        path_prefix: As in :class:`ScriptedFault` (``/v2/...`` is taken under ``/api``).
+        rewrite: Takes the answer's JSON, returns the JSON to send instead (any JSON value).
+        count: How many matching answers are rewritten.
+        applies: Which answers count as matching (e.g. only pops that hold a job); every one by default.
+    """
+
+    method: str
+    path_prefix: str
+    rewrite: Callable[[Any], Any]
+    count: int = 1
+    applies: Callable[[Any], bool] = _always
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError(f"count must be at least 1, got {self.count}")
+        if not self.path_prefix.startswith("/"):
+            raise ValueError(f"path_prefix must start with '/', got {self.path_prefix!r}")
+
+    def matches(self, method: str, path: str, body: Any) -> bool:  # noqa: ANN401 - any JSON answer
+        """True when the answer of a request with ``method`` and ``path`` and this ``body`` gets rewritten."""
+        prefix = _API_PREFIX + self.path_prefix if self.path_prefix.startswith("/v2/") else self.path_prefix
+        return (
+            (self.method == "*" or self.method.upper() == method.upper())
+            and path.startswith(prefix)
+            and self.applies(body)
+        )
+
+
+@dataclass
+class _PendingRewrite:
+    rewrite: ScriptedRewrite
+    left: int
+
+
+@dataclass
+class ScriptedRewrites:
+    """The answer rewrites of a horde still to apply, in order, and how many were applied.
+
+    Not thread-safe: the owner (:class:`horde_local.horde.LocalHorde`) serialises access.
+    """
+
+    _pending: list[_PendingRewrite] = field(default_factory=list)
+    applied: int = 0
+    """How many answers were rewritten so far."""
+
+    def add(self, *rewrites: ScriptedRewrite) -> None:
+        """Queue rewrites after those already queued."""
+        self._pending.extend(_PendingRewrite(rewrite, rewrite.count) for rewrite in rewrites)
+
+    def apply(self, method: str, path: str, body: Any) -> tuple[bool, Any]:  # noqa: ANN401 - any JSON answer
+        """Rewrite ``body`` with the first queued rewrite matching it: ``(True, new body)``, else ``(False, body)``."""
+        for index, pending in enumerate(self._pending):
+            if pending.rewrite.matches(method, path, body):
+                pending.left -= 1
+                if pending.left == 0:
+                    del self._pending[index]
+                self.applied += 1
+                return True, pending.rewrite.rewrite(copy.deepcopy(body))
+        return False, body
+
+    def pending(self) -> int:
+        """How many more answers the queued rewrites will change."""
+        return sum(pending.left for pending in self._pending)

@@ -15,7 +15,14 @@ from typing import Any
 
 from horde_local.clock import Clock, SystemClock
 from horde_local.config import HordeConfig
-from horde_local.faults import FaultInjector, ScriptedFault, ScriptedFaultHit, ScriptedFaults
+from horde_local.faults import (
+    FaultInjector,
+    ScriptedFault,
+    ScriptedFaultHit,
+    ScriptedFaults,
+    ScriptedRewrite,
+    ScriptedRewrites,
+)
 from horde_local.ratelimit import RateLimiter
 from horde_local.state import Generation, HordeFailure, HordeState, Request, Worker, WorkerCounts
 
@@ -39,6 +46,8 @@ class LocalHorde:
         self.faults = FaultInjector(self.config.faults)
         self.scripted = ScriptedFaults()
         """Faults scripted by tests (:meth:`script_faults`); they take precedence over :attr:`faults`."""
+        self.rewrites = ScriptedRewrites()
+        """Answer rewrites scripted by tests (:meth:`script_rewrites`)."""
         self.requests_served = 0
         self.recorded: list[tuple[str, str, int, Any]] | None = None
         """When a list: every API answer is appended as (method, path template, status, JSON body)."""
@@ -54,6 +63,7 @@ class LocalHorde:
             self.limiter = RateLimiter()
             self.faults = FaultInjector(self.config.faults)
             self.scripted = ScriptedFaults()
+            self.rewrites = ScriptedRewrites()
             self.requests_served = 0
             self.recorded = None
 
@@ -86,6 +96,20 @@ class LocalHorde:
         """
         with self.lock:
             self.scripted.add(*faults)
+
+    def script_rewrites(self, *rewrites: ScriptedRewrite) -> None:
+        """Queue answer rewrites (:class:`ScriptedRewrite`) for the next matching answers; :meth:`reset` clears them.
+
+        The horde acts as usual; the answer sent is what the rewrite makes of it, unchecked (a malformed pop
+        answer for a real job, for instance).
+        """
+        with self.lock:
+            self.rewrites.add(*rewrites)
+
+    def scripted_rewrites_pending(self) -> int:
+        """How many more answers the queued rewrites will change."""
+        with self.lock:
+            return self.rewrites.pending()
 
     def clear_scripted_faults(self) -> None:
         """Drop the scripted faults not applied yet."""

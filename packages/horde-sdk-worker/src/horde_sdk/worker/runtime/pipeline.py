@@ -11,8 +11,9 @@ Every job goes through the same steps, whatever its kind:
 
 A failing stage moves the generation to ``ERROR`` and is retried while the job's error limits and deadline allow;
 after that, or when the job is cancelled (shutdown), every generation id is submitted ``faulted`` (shielded from
-the cancellation) so that the horde hands the work to another worker at once. Only a job whose fault report
-cannot get through either is counted as lost (the horde takes it back when its ttl runs out).
+the cancellation) so that the horde hands the work to another worker at once. Only a job none of whose reports
+get through before its ttl runs out (the horde refuses them, or cannot be reached) is counted ``unreported``: the
+horde takes it back by itself when its ttl runs out and gives it to another worker.
 """
 
 from __future__ import annotations
@@ -191,11 +192,16 @@ class JobPipeline:
     async def run(self, dispatched: DispatchedJob[Any], popped_at: float) -> None:
         """Run one job to its end: submitted, or reported faulted (also when cancelled, then shielded).
 
+        A job that cannot even be set up (its ids, ttl or parameters refused by the job's own checks) is reported
+        faulted without running.
+
         Args:
             dispatched: The job as the dispatch conversion gave it.
             popped_at: When it was popped (the runtime's clock).
         """
-        context = self._context(dispatched, popped_at)
+        context = await self._context_or_fault(dispatched, popped_at)
+        if context is None:
+            return
         log = logger.bind(job=context.short_id, kind=str(context.kind))
         try:
             await self._process(context, dispatched)
@@ -217,12 +223,16 @@ class JobPipeline:
             popped_at: When it was popped.
             reason: Why it is not run.
         """
-        context = self._context(dispatched, popped_at)
+        context = await self._context_or_fault(dispatched, popped_at)
+        if context is None:
+            return
         with anyio.CancelScope(shield=True):
             await self._report_failure(context, reason)
 
     async def report_dispatch_fault(self, fault: DispatchFault, popped_at: float) -> None:
         """Report a job the horde sent in a form the worker cannot run (shielded from cancellation).
+
+        Never raises: a report that cannot be built or sent counts the job as unreported.
 
         Args:
             fault: The unusable job.
@@ -232,14 +242,32 @@ class JobPipeline:
         deadline = popped_at + max(ttl, self._options.fault_timeout)
         logger.warning("job cannot be run; reporting it faulted", job=fault.job_id[:8], reason=fault.reason)
         with anyio.CancelScope(shield=True):
-            reported = await self._submit_faults(
-                build_faulted_submits(fault),
-                deadline,
-            )
+            try:
+                reported = await self._submit_faults(build_faulted_submits(fault), deadline)
+            except Exception as error:  # noqa: BLE001 - a report that cannot even be built: count it, go on
+                logger.error("faulted report could not be built", job=fault.job_id[:8], error=_describe(error))  # noqa: TRY400 - the reason is enough
+                reported = False
         if reported:
             self._stats.record_faulted("unusable job")
         else:
-            self._stats.record_lost()
+            self._stats.record_unreported()
+
+    async def _context_or_fault(self, dispatched: DispatchedJob[Any], popped_at: float) -> _JobContext | None:
+        """The job's context; None when the job cannot be set up, after reporting it faulted."""
+        try:
+            return self._context(dispatched, popped_at)
+        except Exception as error:  # noqa: BLE001 - whatever the job holds, it is reported, never raised
+            dispatch = dispatched.dispatch_parameters
+            ids = tuple(dict.fromkeys(dispatch.generation_ids))
+            fault = DispatchFault(
+                worker_type=dispatch.worker_type,
+                job_id=ids[0] if ids else dispatch.job_id,
+                generation_ids=ids,
+                reason=f"the job cannot be set up: {_describe(error)}",
+                alchemy_form=dispatch.alchemy_form,
+            )
+            await self.report_dispatch_fault(fault, popped_at)
+            return None
 
     # ------------------------------------------------------------------------------------------------
     # Building the job
@@ -557,8 +585,9 @@ class JobPipeline:
             try:
                 await self._submit(request, deadline, retries=max(self._job_config.submit_retries, 5))
             except _SubmitRefusedError as refused:
-                # AbortedGen: the horde already took the job back; others: it will once the ttl runs out.
-                if refused.error.rc != RC.AbortedGen:
+                # AbortedGen: the horde already took the job back; InvalidJobID: it has no such job in flight (an
+                # id a malformed pop made up). Others: the horde takes the job back once its ttl runs out.
+                if refused.error.rc not in (RC.AbortedGen, RC.InvalidJobID):
                     logger.warning("faulted report refused", reason=str(refused.error.rc or refused.error.status_code))
                     reported = False
             except (HordeError, TimeoutError) as error:
@@ -590,7 +619,7 @@ class JobPipeline:
                 logger.warning("job reported faulted", job=context.short_id, kind=str(context.kind), reason=reason)
                 return
         self._finish_failed(generation, reported=False)
-        self._stats.record_lost()
+        self._stats.record_unreported()
         logger.error("job could not be reported", job=context.short_id, kind=str(context.kind), reason=reason)
 
     @staticmethod

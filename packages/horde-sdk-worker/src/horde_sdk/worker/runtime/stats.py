@@ -24,8 +24,10 @@ class WorkerSummary:
     """Jobs whose results the horde accepted."""
     faulted: int
     """Jobs reported ``faulted`` (the horde gives them to another worker)."""
-    lost: int
-    """Jobs that could be neither submitted nor reported faulted (the horde takes them back after their ttl)."""
+    unreported: int
+    """Jobs the horde refused (or could not be reached for) every report of, submit and ``faulted`` alike, until
+    their ttl ran out. The worker does not keep them: the horde itself takes each back when its ttl runs out
+    (about 30 s later) and hands it to another worker, so the requester still gets it, later."""
     running: int
     """Jobs being worked on now."""
     queued: int
@@ -45,8 +47,8 @@ class WorkerSummary:
 
     @property
     def finished(self) -> int:
-        """Jobs that reached an end: submitted, faulted or lost."""
-        return self.submitted + self.faulted + self.lost
+        """Jobs that reached an end: submitted, faulted or unreported."""
+        return self.submitted + self.faulted + self.unreported
 
     def as_log_fields(self) -> dict[str, Any]:
         """Return the summary as flat log fields (rounded for reading).
@@ -59,7 +61,7 @@ class WorkerSummary:
             "popped": self.popped,
             "submitted": self.submitted,
             "faulted": self.faulted,
-            "lost": self.lost,
+            "unreported": self.unreported,
             "running": self.running,
             "queued": self.queued,
             "kudos": round(self.kudos, 2),
@@ -84,7 +86,7 @@ class WorkerStats:
         self.popped = 0
         self.submitted = 0
         self.faulted = 0
-        self.lost = 0
+        self.unreported = 0
         self.running = 0
         self.queued = 0
         self.kudos = 0.0
@@ -113,9 +115,9 @@ class WorkerStats:
         self.faulted += 1
         self._fault_reasons[reason] += 1
 
-    def record_lost(self) -> None:
-        """Count a job that could not be reported at all."""
-        self.lost += 1
+    def record_unreported(self) -> None:
+        """Count a job none of whose reports the horde took before its ttl ran out (the horde takes it back)."""
+        self.unreported += 1
 
     def snapshot(self) -> WorkerSummary:
         """Return the counters now.
@@ -129,7 +131,7 @@ class WorkerStats:
             popped=self.popped,
             submitted=self.submitted,
             faulted=self.faulted,
-            lost=self.lost,
+            unreported=self.unreported,
             running=self.running,
             queued=self.queued,
             kudos=self.kudos,

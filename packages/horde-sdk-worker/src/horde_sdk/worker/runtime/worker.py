@@ -26,13 +26,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient
-from horde_sdk.ai_horde_api.apimodels import (
-    AlchemyJobPopResponse,
-    FindUserRequest,
-    ImageGenerateJobPopResponse,
-    TextGenerateJobPopResponse,
-    UserDetailsResponse,
-)
+from horde_sdk.ai_horde_api.apimodels import FindUserRequest, UserDetailsResponse
 from horde_sdk.ai_horde_api.consts import RC, WORKER_TYPE
 from horde_sdk.deploy_config import (
     KNOWN_WORKER_KINDS,
@@ -57,14 +51,17 @@ from horde_sdk.worker.dispatch.ai_horde import (
     DispatchedJob,
     DispatchFault,
     EmptyDispatch,
+    RawPopAnswer,
+    UnreadablePopError,
     build_alchemy_pop_request,
     build_image_pop_request,
     build_text_pop_request,
-    convert_alchemy_pop,
-    convert_image_pop,
-    convert_text_pop,
     fetch_and_resolve_models_async,
     get_bridge_agent,
+    parse_alchemy_pop,
+    parse_image_pop,
+    parse_text_pop,
+    raw_pop_request,
 )
 from horde_sdk.worker.feature_flags import ImageWorkerFeatureFlags
 from horde_sdk.worker.job_base import WorkerJobConfig
@@ -504,31 +501,64 @@ class WorkerRuntime:
         self._jobs_scope = None
 
     async def _pop(self, client: GenericAsyncHordeAPIManualClient, kind: WORKER_TYPE) -> tuple[_Outcome, ...]:
+        """Pop once; every job in the answer comes back as a job to run or a fault to report, never an exception.
+
+        The answer is read as raw JSON and checked here (`parse_image_pop`...), so that an answer that does not
+        match the API model is still reported faulted under the ids it holds.
+        """
         config = self._config
         if kind == WORKER_TYPE.image:
             assert isinstance(config, ImageWorkerDeployConfig)  # noqa: S101 - kinds come from the config class
             assert self._image_backend is not None  # noqa: S101 - the image kind needs its backend
-            request = build_image_pop_request(
+            request: Any = build_image_pop_request(
                 config,
                 self._image_models,
                 bridge_agent=self.bridge_agent(kind),
                 backend_features=self._image_backend.features,
             )
-            image = await client.submit_request(request, ImageGenerateJobPopResponse)
-            outcome = convert_image_pop(image)
-            return () if isinstance(outcome, EmptyDispatch) else (outcome,)
-        if kind == WORKER_TYPE.text:
+        elif kind == WORKER_TYPE.text:
             assert isinstance(config, TextWorkerDeployConfig)  # noqa: S101
             models = (self._text_model,) if self._text_model else None
-            text_request = build_text_pop_request(config, models, bridge_agent=self.bridge_agent(kind))
-            text = await client.submit_request(text_request, TextGenerateJobPopResponse)
-            text_outcome = convert_text_pop(text)
-            return () if isinstance(text_outcome, EmptyDispatch) else (text_outcome,)
-        assert isinstance(config, AlchemyWorkerDeployConfig)  # noqa: S101
-        alchemy_request = build_alchemy_pop_request(config, bridge_agent=self.bridge_agent(kind))
-        alchemy = await client.submit_request(alchemy_request, AlchemyJobPopResponse)
-        forms = convert_alchemy_pop(alchemy)
-        return () if isinstance(forms, EmptyDispatch) else forms
+            request = build_text_pop_request(config, models, bridge_agent=self.bridge_agent(kind))
+        else:
+            assert isinstance(config, AlchemyWorkerDeployConfig)  # noqa: S101
+            request = build_alchemy_pop_request(config, bridge_agent=self.bridge_agent(kind))
+        answer = await client.submit_request(raw_pop_request(request), RawPopAnswer)
+        outcomes: tuple[_Outcome | EmptyDispatch, ...]
+        if kind == WORKER_TYPE.image:
+            outcomes = (parse_image_pop(answer.root),)
+        elif kind == WORKER_TYPE.text:
+            outcomes = (parse_text_pop(answer.root),)
+        else:
+            forms = parse_alchemy_pop(answer.root)
+            outcomes = () if isinstance(forms, EmptyDispatch) else forms
+        return tuple(self._screen(outcome) for outcome in outcomes if not isinstance(outcome, EmptyDispatch))
+
+    def _screen(self, outcome: _Outcome) -> _Outcome:
+        """Fault a job this worker was never offered: a model it does not serve, an image larger than max_pixels."""
+        if isinstance(outcome, DispatchFault):
+            return outcome
+        dispatch = outcome.dispatch_parameters
+        parameters = outcome.generation_parameters
+        reason = None
+        if dispatch.worker_type == WORKER_TYPE.image and isinstance(self._config, ImageWorkerDeployConfig):
+            pixels = parameters.width * parameters.height
+            if dispatch.model not in self._image_models:
+                reason = "the job asks for a model this worker does not offer"
+            elif pixels > self._config.max_pixels:
+                reason = f"the job asks for {parameters.width}x{parameters.height}, more than max_pixels"
+        elif dispatch.worker_type == WORKER_TYPE.text and self._text_model and dispatch.model != self._text_model:
+            reason = "the job asks for a model this worker does not offer"
+        if reason is None:
+            return outcome
+        return DispatchFault(
+            worker_type=dispatch.worker_type,
+            job_id=dispatch.job_id,
+            generation_ids=dispatch.generation_ids,
+            reason=reason,
+            ttl=dispatch.ttl,
+            alchemy_form=dispatch.alchemy_form,
+        )
 
     async def _pop_loop(self, client: GenericAsyncHordeAPIManualClient, kind: WORKER_TYPE, jobs: TaskGroup) -> None:
         room = self._room
@@ -568,10 +598,12 @@ class WorkerRuntime:
                 failures += 1
                 await self._back_off(kind, failures, error)
                 continue
-            except (HordeError, TimeoutError) as error:
+            except Exception as error:  # the network, an unreadable answer, or a bug met reading it: go on
                 room.release()
                 self.stats.pop_errors += 1
                 failures += 1
+                if not isinstance(error, HordeError | TimeoutError | UnreadablePopError):
+                    logger.exception("pop could not be handled", kind=str(kind))
                 await self._back_off(kind, failures, error)
                 continue
             except BaseException:

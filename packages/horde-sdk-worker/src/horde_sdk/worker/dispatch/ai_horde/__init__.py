@@ -2,22 +2,32 @@
 
 * `pop`: pop requests built from a deploy configuration.
 * `conversion`: pop answers to `DispatchedJob` (generation parameters plus `AIHordeDispatchParameters`),
-  `DispatchFault` (an unusable job, to submit as faulted) or `EmptyDispatch`.
+  `DispatchFault` (an unusable job, to submit as faulted) or `EmptyDispatch`; raw answers that do not match
+  the API model are still faulted under the ids they hold.
 * `submit`: submit requests of finished or faulted generations, and the upload to presigned R2 URLs.
 * `model_resolution`: ``top N``, ``all sdxl``... resolved against ``/v2/status/models`` and the image stats.
 """
 
 from horde_sdk.worker.dispatch.ai_horde.conversion import (
+    MAX_GENERATION_IDS,
+    MAX_JOB_TTL,
     AIHordeDispatchParameters,
     DispatchedJob,
     DispatchFault,
     DispatchOutcome,
     EmptyDispatch,
     ImageToDownload,
+    RawPopAnswer,
+    UnreadablePopError,
     convert_alchemy_pop,
     convert_image_pop,
     convert_text_pop,
     is_url,
+    parse_alchemy_pop,
+    parse_image_pop,
+    parse_text_pop,
+    raw_pop_request,
+    salvage_generation_ids,
     validate_image_reference,
 )
 from horde_sdk.worker.dispatch.ai_horde.finished import (
@@ -61,6 +71,8 @@ __all__ = [
     "BRIDGE_AGENT_URL",
     "FAULTED_IMAGE_SEED",
     "INPAINTING_NAME_MARKER",
+    "MAX_GENERATION_IDS",
+    "MAX_JOB_TTL",
     "R2_UPLOAD_CONTENT_TYPE",
     "AIHordeDispatchParameters",
     "DispatchFault",
@@ -70,7 +82,9 @@ __all__ = [
     "ImageToDownload",
     "JobNotFinishedError",
     "R2UploadError",
+    "RawPopAnswer",
     "ResolvedModels",
+    "UnreadablePopError",
     "build_alchemy_job_submits",
     "build_alchemy_pop_request",
     "build_alchemy_submit",
@@ -89,8 +103,13 @@ __all__ = [
     "get_bridge_agent",
     "image_metadata",
     "is_url",
+    "parse_alchemy_pop",
+    "parse_image_pop",
+    "parse_text_pop",
+    "raw_pop_request",
     "resolve_config_models",
     "resolve_model_instructions",
+    "salvage_generation_ids",
     "text_metadata",
     "upload_to_r2",
     "upload_to_r2_async",

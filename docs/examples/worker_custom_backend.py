@@ -21,7 +21,7 @@ from PIL import Image
 
 from horde_sdk.deploy_config import ImageWorkerDeployConfig, parse_deploy_config
 from horde_sdk.generation_parameters import KNOWN_IMAGE_SAMPLERS, ImageGenerationFeatureFlags
-from horde_sdk.worker.backends import BackendError, ImageBackend, ImageBackendResult, ImageJobInput
+from horde_sdk.worker.backends import BackendError, ImageBackend, ImageBackendResult, ImageJobInput, backend_factory
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerRuntimeError
 
 
@@ -64,6 +64,7 @@ class SolidColourBackend:
         return ImageBackendResult(images=tuple(image for _seed in job.seeds))  # one image per seed
 
 
+@backend_factory  # only marked functions (or backend classes) may be named in a configuration file
 def image_backend(config: ImageWorkerDeployConfig) -> ImageBackend:
     """A factory: ``image_backend: "my_package.backends:image_backend"`` in a bridgeData.yaml calls it."""
     return SolidColourBackend(max_pixels=config.max_pixels)

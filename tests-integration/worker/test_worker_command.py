@@ -114,7 +114,9 @@ def test_second_sigint_faults_the_running_job_too(horde: HordeEnv, tmp_path: Pat
 
 def test_check_config_names_a_bad_backend(tmp_path: Path) -> None:
     config = tmp_path / "bridgeData.yaml"
-    config.write_text('dreamer_name: "x"\nmodels_to_load: ["m"]\nimage_backend: "no_such_module:factory"\n')
+    config.write_text(
+        'api_key: "k-123"\ndreamer_name: "x"\nmodels_to_load: ["m"]\nimage_backend: "no_such_module:factory"\n'
+    )
     result = subprocess.run(
         [sys.executable, "-m", "horde_sdk.worker.cli", "check-config", str(config)],
         capture_output=True,
@@ -142,3 +144,28 @@ def test_horde_image_is_served_by_a_worker_with_the_default_bridge_agent(horde: 
     # The worker said at start which requests it will never be sent, and why, in one line.
     assert "the horde will never send this worker img2img" in log
     assert "(the default: the horde does not know the bridge 'horde-sdk-worker')" in log
+
+
+def test_python_dash_m_does_not_import_a_module_from_the_current_directory(tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "stray_engine.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef factory(config):\n    return None\n", encoding="utf-8"
+    )
+    config = tmp_path / "bridgeData.yaml"
+    config.write_text(
+        'api_key: "k-123"\ndreamer_name: "x"\nmodels_to_load: ["m"]\nimage_backend: "stray_engine:factory"\n'
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-m", "horde_sdk.worker.cli", "check-config", "--config", "bridgeData.yaml", "--no-env"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot import module 'stray_engine'" in result.stderr
+    assert "note: bridgeData.yaml: image_backend: imports the Python module 'stray_engine'" in result.stderr
+    assert not marker.exists()

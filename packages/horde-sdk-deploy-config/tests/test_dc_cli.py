@@ -70,12 +70,16 @@ def test_check_with_explicit_kind() -> None:
     assert "is a setting of dreamer workers, not of a scribe configuration; ignored" in err
 
 
+READY = 'api_key: "a-registered-key"\ndreamer_name: d\nimage_backend: demo\nmodels_to_load: [A]\n'
+"""What an image worker's file needs to pass the check: a key, a name, a backend and models."""
+
+
 def test_check_warns_about_unknown_keys_on_stderr(tmp_path: Path) -> None:
     path = tmp_path / "bridgeData.yaml"
-    path.write_text("max_thread: 3\nnsfw: false\n", encoding="utf-8")
+    path.write_text(READY + "max_thread: 3\nnsfw: false\n", encoding="utf-8")
     code, out, err = run("check", str(path))
     assert code == 0
-    assert err == f"warning: {path}: max_thread: unknown key, ignored (did you mean 'max_threads'?)\n"
+    assert err == f"warning: {path}: max_thread: unknown key, ignored (did you mean 'max_threads'?)\n", err
     assert yaml.safe_load(out)["nsfw"] is False
 
 
@@ -123,7 +127,7 @@ def test_console_script_is_declared() -> None:
 
 def test_runs_as_a_program(tmp_path: Path) -> None:
     path = tmp_path / "bridgeData.yaml"
-    path.write_text("api_key: not-shown-anywhere\n", encoding="utf-8")
+    path.write_text(READY.replace("a-registered-key", "not-shown-anywhere"), encoding="utf-8")
     code = "import sys; from horde_sdk.deploy_config.cli import main; sys.exit(main())"
     result = subprocess.run(
         [sys.executable, "-c", code, "check", "--no-env", str(path)],
@@ -135,3 +139,32 @@ def test_runs_as_a_program(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "not-shown-anywhere" not in result.stdout + result.stderr
     assert "api_key: '**********'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["api_key", "dreamer_name", "image_backend", "models_to_load"]),
+        (READY.replace('api_key: "a-registered-key"\n', ""), ["api_key"]),
+        (READY.replace("image_backend: demo", "image_backend: no-such-engine"), ["image_backend"]),
+        ('api_key: "k"\nalchemist_name: a\nalchemy_backend: demo\n', ["forms"]),
+        ('api_key: "k"\nscribe_name: s\ntext_backend: nope\n', ["text_backend"]),
+        ('api_key: "k"\nworker_name: w\nmodel_name: m\nforms: [caption]\nalchemy_backend: demo\n', ["worker_name"]),
+    ],
+)
+def test_check_refuses_what_cannot_run_a_worker(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = tmp_path / "bridgeData.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run("check", "--no-env", str(path))
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert [line.split(": ")[2] for line in lines] == expected  # "error: FILE: key: rule"
+    assert all(line.startswith(f"error: {path}: ") for line in lines)
+    assert "Config" not in err
+
+
+def test_check_takes_the_file_as_an_option_too(tmp_path: Path) -> None:
+    path = tmp_path / "bridgeData.yaml"
+    path.write_text(READY, encoding="utf-8")
+    assert run("check", "--config", str(path), "--no-env")[0] == 0
+    assert run("check", str(path), "--no-env")[0] == 0

@@ -398,7 +398,7 @@ def test_non_utf8_file(tmp_path: Path) -> None:
 
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
-    with pytest.raises(DeployConfigError, match="cannot be read"):
+    with pytest.raises(DeployConfigError, match="is a directory, not a file"):
         load_deploy_config(tmp_path, environ=NO_ENV)
 
 

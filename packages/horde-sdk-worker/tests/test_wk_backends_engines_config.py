@@ -109,7 +109,7 @@ def test_an_engine_without_its_url_or_model_map_is_refused(
     config = ImageWorkerDeployConfig(image_backend=engine, **settings)
     with pytest.raises(BackendConfigError, match=missing):
         load_image_backend(config)
-    lines = [f"dreamer_name: d\nimage_backend: {engine}"]
+    lines = [f"api_key: {KEY}\ndreamer_name: d\nimage_backend: {engine}"]
     if "image_backend_url" in settings:
         lines.append(f"image_backend_url: {settings['image_backend_url']!r}")
     if "image_model_map" in settings:

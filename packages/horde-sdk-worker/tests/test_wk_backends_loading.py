@@ -23,6 +23,7 @@ from horde_sdk.worker.backends import (
     DemoTextBackend,
     KoboldAITextBackend,
     OpenAICompletionsTextBackend,
+    backend_factory,
     load_alchemy_backend,
     load_image_backend,
     load_text_backend,
@@ -148,14 +149,35 @@ def test_factory_path_to_an_installed_module() -> None:
     assert isinstance(caught.value.__cause__, TypeError)
 
 
-def test_factory_returning_the_wrong_kind_is_refused(fake_module: types.ModuleType) -> None:
+def test_a_class_that_is_no_backend_is_refused_without_being_built(fake_module: types.ModuleType) -> None:
     path = f"{FAKE_MODULE}:NotABackend"
-    with pytest.raises(BackendConfigError, match="does not implement the ImageBackend protocol") as caught:
+    with pytest.raises(BackendConfigError, match=r"is neither a backend class .* nor a function marked") as caught:
         load_image_backend(ImageWorkerDeployConfig(image_backend=path))
     assert path in str(caught.value)
-    # An image backend is not an alchemy backend.
-    with pytest.raises(BackendConfigError, match="does not implement the AlchemyBackend protocol"):
+    assert "refused without being called" in str(caught.value)
+    # An image backend class is not an alchemy backend class.
+    with pytest.raises(BackendConfigError, match=r"one with the methods of AlchemyBackend"):
         load_alchemy_backend(AlchemyWorkerDeployConfig(alchemy_backend=f"{FAKE_MODULE}:FakeImageBackend"))
+
+
+def test_a_marked_factory_returning_the_wrong_kind_is_refused(
+    fake_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake_module, "make_wrong", backend_factory(NotABackend), raising=False)
+    with pytest.raises(BackendConfigError, match="does not implement the ImageBackend protocol"):
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:make_wrong"))
+
+
+def test_an_unmarked_function_is_never_called(fake_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(fake_module, "plain", calls.append, raising=False)
+    with pytest.raises(BackendConfigError, match="refused without being called"):
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:plain"))
+    assert calls == []
+    monkeypatch.setattr(fake_module, "marked", backend_factory(FakeImageBackend), raising=False)
+    assert isinstance(
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:marked")), FakeImageBackend
+    )
 
 
 @pytest.mark.parametrize(
@@ -184,8 +206,18 @@ def test_an_image_backend_without_features_is_refused_naming_what_it_lacks(
     monkeypatch.setattr(fake_module, "FeaturelessImageBackend", FeaturelessImageBackend, raising=False)
     with pytest.raises(BackendConfigError, match=r"it has no features$"):
         load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:FeaturelessImageBackend"))
+    monkeypatch.setattr(fake_module, "make_not_a_backend", backend_factory(NotABackend), raising=False)
     with pytest.raises(
         BackendConfigError,
         match=r"it has no name, __aenter__, __aexit__, runs_safety_check, features, generate_images$",
     ):
-        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:NotABackend"))
+        load_image_backend(ImageWorkerDeployConfig(image_backend=f"{FAKE_MODULE}:make_not_a_backend"))
+
+
+def test_the_built_in_names_are_those_deploy_config_checks() -> None:
+    from horde_sdk.deploy_config import BUILTIN_BACKEND_NAMES, KNOWN_WORKER_KINDS
+    from horde_sdk.worker.backends import BUILTIN_ALCHEMY_BACKENDS, BUILTIN_IMAGE_BACKENDS
+
+    assert set(BUILTIN_BACKEND_NAMES[KNOWN_WORKER_KINDS.dreamer]) == set(BUILTIN_IMAGE_BACKENDS)
+    assert set(BUILTIN_BACKEND_NAMES[KNOWN_WORKER_KINDS.scribe]) == set(BUILTIN_TEXT_BACKENDS)
+    assert set(BUILTIN_BACKEND_NAMES[KNOWN_WORKER_KINDS.alchemist]) == set(BUILTIN_ALCHEMY_BACKENDS)

@@ -134,12 +134,14 @@ def test_check_config_of_a_missing_file(tmp_path: Path) -> None:
 
 def test_check_config_with_an_unknown_backend_name(tmp_path: Path) -> None:
     text = VALID_DREAMER.replace("image_backend: demo", "image_backend: no-such-engine")
-    status, out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+    path = _write(tmp_path, text)
+    status, out, err = _main("check-config", path, "--no-env")
     assert status == 1
     assert out == ""
-    assert err.startswith("error: image_backend 'no-such-engine' is not a built-in backend")
-    assert "'demo'" in err
-    assert API_KEY not in err
+    assert err == (
+        f"error: {path}: image_backend: 'no-such-engine' is not a built-in backend (comfyui, sdwebui, demo) nor a "
+        "'package.module:attribute' factory path\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,16 +149,19 @@ def test_check_config_with_an_unknown_backend_name(tmp_path: Path) -> None:
     [
         ("no_such_module_for_cli_tests:factory", "cannot import module 'no_such_module_for_cli_tests'"),
         ("json:no_such_factory", "'json' has no attribute 'no_such_factory'"),
-        ("builtins:str", "returned a str, which does not implement the TextBackend protocol"),
+        ("builtins:str", "is neither a backend class (one with the methods of TextBackend) nor a function marked"),
         ("json:__doc__", "is not callable"),
     ],
 )
 def test_check_config_with_a_bad_factory_path(tmp_path: Path, backend: str, expected: str) -> None:
     text = VALID_SCRIBE.replace("text_backend: demo", f'text_backend: "{backend}"')
-    status, out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+    path = _write(tmp_path, text)
+    status, out, err = _main("check-config", path, "--no-env")
     assert status == 1, out
     assert out == ""
-    assert err.startswith("error: text_backend ")
+    module = backend.partition(":")[0]
+    assert err.startswith(f"note: {path}: text_backend: imports the Python module '{module}' and runs its code")
+    assert f"error: {path}: text_backend " in err
     assert expected in err
 
 
@@ -169,20 +174,22 @@ def test_check_config_with_a_malformed_backend_path(tmp_path: Path) -> None:
     assert "text_backend: must be a built-in backend name" in err
 
 
-def test_check_config_with_a_factory_that_raises(tmp_path: Path) -> None:
-    text = VALID_SCRIBE.replace("text_backend: demo", 'text_backend: "json:loads"')
-    status, _out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+def test_check_config_with_a_backend_class_that_raises(tmp_path: Path) -> None:
+    # A backend class that takes no configuration: called, it fails; the error says so.
+    text = VALID_SCRIBE.replace("text_backend: demo", 'text_backend: "horde_sdk.worker.backends.demo:DemoTextBackend"')
+    path = _write(tmp_path, text)
+    status, _out, err = _main("check-config", path, "--no-env")
     assert status == 1
-    assert err.startswith("error: text_backend 'json:loads'")
+    assert f"error: {path}: text_backend 'horde_sdk.worker.backends.demo:DemoTextBackend': the factory failed" in err
 
 
-def test_check_config_of_a_config_that_serves_nothing(tmp_path: Path) -> None:
+def test_check_config_of_a_config_without_its_backend(tmp_path: Path) -> None:
     text = VALID_DREAMER.replace("image_backend: demo\n", "")
-    status, out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+    path = _write(tmp_path, text)
+    status, out, err = _main("check-config", path, "--no-env")
     assert status == 1
     assert out == ""
-    assert err.startswith("error: ")
-    assert "serves nothing" in err
+    assert err.startswith(f"error: {path}: image_backend: is not set: name what generates images")
 
 
 def test_check_config_refuses_one_name_for_several_kinds(tmp_path: Path) -> None:
@@ -227,9 +234,10 @@ def test_run_with_an_invalid_config(tmp_path: Path) -> None:
 
 def test_run_with_an_unbuildable_backend(tmp_path: Path) -> None:
     text = VALID_DREAMER.replace("image_backend: demo", 'image_backend: "no_such_module_for_cli_tests:make"')
-    status, _out, err = _main("run", "--config", _write(tmp_path, text), "--no-env")
+    path = _write(tmp_path, text)
+    status, _out, err = _main("run", "--config", path, "--no-env")
     assert status == 1
-    assert "error: image_backend 'no_such_module_for_cli_tests:make': cannot import module" in err
+    assert f"error: {path}: image_backend 'no_such_module_for_cli_tests:make': cannot import module" in err
     assert API_KEY not in err
 
 
@@ -334,3 +342,145 @@ def test_run_refused_after_loading_never_shows_the_api_key(tmp_path: Path) -> No
 def test_formatter_hides_sensitive_fields(as_json: bool) -> None:
     line = EventLineFormatter(as_json=as_json).format(_record(apikey=API_KEY, headers={"apikey": API_KEY}))
     assert API_KEY not in line
+
+
+# --- one verdict: horde-worker check-config agrees with horde-worker-config check, then builds the backends ---------
+
+
+def _both(*argv: str) -> tuple[tuple[int, str], tuple[int, str]]:
+    """Run ``horde-worker check-config`` and ``horde-worker-config check`` on the same arguments."""
+    from horde_sdk.deploy_config.cli import main as config_main
+
+    worker_status, _out, worker_err = _main("check-config", *argv)
+    out, err = io.StringIO(), io.StringIO()
+    config_status = config_main(["check", *argv], out=out, err=err)
+    return (worker_status, worker_err), (config_status, err.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "api_key"),  # an empty file
+        (VALID_DREAMER.replace("image_backend: demo", "image_backend: no-such-engine"), "image_backend"),
+        (VALID_DREAMER.replace(f'api_key: "{API_KEY}"\n', ""), "api_key"),
+        (VALID_DREAMER.replace('dreamer_name: "cli-dreamer"\n', ""), "dreamer_name"),
+        (VALID_DREAMER.replace('models_to_load: ["Deliberate"]\n', ""), "models_to_load"),
+    ],
+)
+def test_both_checkers_refuse_the_same_files_naming_the_file_and_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = _write(tmp_path, text)
+    (worker_status, worker_err), (config_status, config_err) = _both(path, "--no-env")
+    assert (worker_status, config_status) == (1, 1)
+    assert worker_err == config_err  # word for word: the worker's checks come after these
+    assert f"error: {path}: {key}: " in worker_err
+    assert "Config" not in worker_err  # plain words, no class names
+    assert API_KEY not in worker_err
+
+
+def test_an_empty_file_says_everything_it_lacks_in_plain_words(tmp_path: Path) -> None:
+    path = _write(tmp_path, "")
+    _worker, (status, err) = _both(path, "--no-env")
+    assert status == 1
+    assert err.splitlines() == [
+        (
+            f"error: {path}: api_key: is not set: a worker needs the API key of a registered account (the "
+            "anonymous key 0000000000 cannot run a worker); set it in the file or in HORDE_WORKER_API_KEY"
+        ),
+        f"error: {path}: dreamer_name: is not set: the horde needs a name for the worker (or set worker_name)",
+        (
+            f"error: {path}: image_backend: is not set: name what generates images, one of the built-in backends "
+            "(comfyui, sdwebui, demo) or the 'package.module:attribute' path of a backend factory"
+        ),
+        (
+            f"error: {path}: models_to_load: is empty: list the models to offer (names, or entries like 'top 5'), "
+            "or map them to an engine's files with image_model_map"
+        ),
+    ]
+
+
+def test_both_checkers_pass_a_valid_file(tmp_path: Path) -> None:
+    (worker_status, worker_err), (config_status, config_err) = _both(_write(tmp_path, VALID_DREAMER), "--no-env")
+    assert (worker_status, config_status) == (0, 0), (worker_err, config_err)
+
+
+def test_run_refuses_a_file_without_api_key_before_starting(tmp_path: Path) -> None:
+    path = _write(tmp_path, VALID_DREAMER.replace(f'api_key: "{API_KEY}"\n', ""))
+    status, _out, err = _main("run", "--config", path, "--no-env")
+    assert status == 1
+    assert f"error: {path}: api_key: is not set" in err
+    assert "AnonForbiddenWorker" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "check-config"])
+def test_every_command_takes_the_file_both_ways(tmp_path: Path, command: str) -> None:
+    path = _write(tmp_path, VALID_DREAMER.replace(f'api_key: "{API_KEY}"\n', ""))
+    by_option = _main(command, "--config", path, "--no-env")
+    by_position = _main(command, path, "--no-env")
+    assert by_option[0] == by_position[0] == 1
+    assert f"error: {path}: api_key: is not set" in by_option[2]
+    assert f"error: {path}: api_key: is not set" in by_position[2]
+
+
+def test_a_file_given_twice_differently_is_a_wrong_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check-config", "a.yaml", "--config", "b.yaml"])
+    assert exited.value.code == 2
+    assert "give the configuration file once" in capsys.readouterr().err
+
+
+# --- factory paths: code runs only from what declares itself a backend ------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["os:system", "builtins:exec", "subprocess:Popen", "builtins:eval"])
+def test_arbitrary_callables_are_refused_before_being_called(
+    tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import os
+    import subprocess
+
+    called: list[str] = []
+    for module, name in ((os, "system"), (builtins, "exec"), (builtins, "eval"), (subprocess, "Popen")):
+        target = getattr(module, name)
+
+        def record(*_args: object, _name: str = name, **_kwargs: object) -> None:
+            called.append(_name)
+
+        if isinstance(target, type):
+            monkeypatch.setattr(module, name, type(name, (), {"__init__": record}))
+        else:
+            monkeypatch.setattr(module, name, record)
+    text = VALID_DREAMER.replace("image_backend: demo", f'image_backend: "{path}"')
+    status, out, err = _main("check-config", _write(tmp_path, text), "--no-env")
+    assert status == 1
+    assert out == ""
+    assert "is neither a backend class" in err
+    assert "refused without being called" in err
+    assert called == []
+
+
+def test_the_current_directory_is_not_searched_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    module = "cwd_backend_for_cli_tests"
+    (tmp_path / f"{module}.py").write_text(
+        "from horde_sdk.worker.backends import backend_factory, DemoImageBackend\n"
+        "IMPORTED = True\n"
+        "@backend_factory\n"
+        "def make(config):\n"
+        "    return DemoImageBackend()\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")  # as `python -m horde_sdk.worker.cli` puts the current directory first
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    text = VALID_DREAMER.replace("image_backend: demo", f'image_backend: "{module}:make"')
+    config = _write(tmp_path, text)
+    status, _out, err = _main("check-config", config, "--no-env")
+    assert status == 1
+    assert f"cannot import module '{module}'" in err
+    assert module not in sys.modules
+    status, _out, err = _main("check-config", config, "--no-env", "--import-path", ".")
+    assert status == 0, err
+    assert f"note: {config}: image_backend: imports the Python module '{module}'" in err
+    monkeypatch.delitem(sys.modules, module, raising=False)

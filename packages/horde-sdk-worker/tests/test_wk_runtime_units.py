@@ -448,10 +448,11 @@ def test_censored_placeholder_is_a_cached_webp() -> None:
 
 
 def test_runtime_without_the_backend_of_its_kind_serves_nothing() -> None:
-    with pytest.raises(WorkerRuntimeError, match="ImageWorkerDeployConfig"):
+    with pytest.raises(WorkerRuntimeError) as image:
         WorkerRuntime(ImageWorkerDeployConfig())
+    assert str(image.value) == "the configuration serves nothing: set image_backend (what generates images)"
     # A backend of another kind than the configuration's is ignored.
-    with pytest.raises(WorkerRuntimeError, match="TextWorkerDeployConfig"):
+    with pytest.raises(WorkerRuntimeError, match=r"set text_backend \(what generates text\)$"):
         WorkerRuntime(TextWorkerDeployConfig(), image_backend=DemoImageBackend())
 
 

@@ -11,7 +11,13 @@ from typing import Self
 import anyio
 
 from horde_sdk.deploy_config import ImageWorkerDeployConfig
-from horde_sdk.worker.backends import DEMO_IMAGE_FEATURES, DemoImageBackend, ImageBackendResult, ImageJobInput
+from horde_sdk.worker.backends import (
+    DEMO_IMAGE_FEATURES,
+    DemoImageBackend,
+    ImageBackendResult,
+    ImageJobInput,
+    backend_factory,
+)
 
 
 class SlowImageBackend:
@@ -38,6 +44,7 @@ class SlowImageBackend:
         return ImageBackendResult(images=result.images)
 
 
+@backend_factory
 def slow_image(config: ImageWorkerDeployConfig) -> SlowImageBackend:
     """The factory named in the test configuration."""
     del config

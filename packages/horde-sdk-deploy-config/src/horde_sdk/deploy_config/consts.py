@@ -1,6 +1,7 @@
 """Constants of worker deployment configuration: defaults, the environment prefix and the `KNOWN_*` enums."""
 
 from enum import StrEnum
+from types import MappingProxyType
 
 DEPLOY_CONFIG_ENV_PREFIX = "HORDE_WORKER_"
 """Environment variables named with this prefix and a configuration key in upper case override the file.
@@ -79,3 +80,14 @@ class KNOWN_MODEL_META_INSTRUCTIONS(StrEnum):  # noqa: N801
     """Every model marked NSFW."""
     all_inpainting = "all_inpainting"
     """Every inpainting model."""
+
+
+BUILTIN_BACKEND_NAMES: MappingProxyType[KNOWN_WORKER_KINDS, tuple[str, ...]] = MappingProxyType(
+    {
+        KNOWN_WORKER_KINDS.dreamer: ("comfyui", "sdwebui", "demo"),
+        KNOWN_WORKER_KINDS.alchemist: ("demo",),
+        KNOWN_WORKER_KINDS.scribe: ("koboldai", "openai", "demo"),
+    }
+)
+"""The built-in backend names `image_backend` (dreamer), `alchemy_backend` (alchemist) and `text_backend` (scribe)
+accept; any other value must be a ``package.module:attribute`` factory path. `horde_sdk.worker` builds them."""

@@ -3,7 +3,10 @@
 The steps, in order:
 
 1. The file is read: ``.toml`` files as TOML, anything else as YAML (``bridgeData.yaml``). An empty file is an
-   empty configuration.
+   empty configuration. Only a regular file of at most `DEFAULT_MAX_CONFIG_BYTES` is read (a device such as
+   ``/dev/zero``, a pipe or a directory is refused before anything is read); a key given twice in one mapping is
+   an error naming both lines; YAML aliases may not expand the file past `DEFAULT_MAX_CONFIG_VALUES` values (a
+   "billion laughs" file fails at once instead of filling the memory).
 2. ``${VAR}`` in text values is replaced with the environment variable ``VAR`` (``$${VAR}`` keeps a literal
    ``${VAR}``). An unset variable is an error naming the key and the variable.
 3. Keys whose value is empty (``null`` in YAML) are left out, so that the default applies.
@@ -20,6 +23,7 @@ import copy
 import difflib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,19 +34,35 @@ from pydantic import AliasChoices, ValidationError
 from pydantic.fields import FieldInfo
 
 from horde_sdk.deploy_config._logging import get_logger
-from horde_sdk.deploy_config.consts import DEPLOY_CONFIG_ENV_PREFIX, KNOWN_WORKER_KINDS
+from horde_sdk.deploy_config.consts import (
+    ANONYMOUS_API_KEY,
+    BUILTIN_BACKEND_NAMES,
+    DEPLOY_CONFIG_ENV_PREFIX,
+    KNOWN_WORKER_KINDS,
+)
 from horde_sdk.deploy_config.exceptions import DeployConfigError, DeployConfigProblem, DeployConfigWarning
 from horde_sdk.deploy_config.model_selection import ModelSelection
 from horde_sdk.deploy_config.object_models import (
     WORKER_DEPLOY_CONFIG_CLASSES,
+    AlchemyWorkerDeployConfig,
     BaseWorkerDeployConfig,
     CombinedWorkerDeployConfig,
+    ImageWorkerDeployConfig,
+    TextWorkerDeployConfig,
 )
 
 ConfigT = TypeVar("ConfigT", bound=BaseWorkerDeployConfig)
 
 MAPPING_SOURCE = "<mapping>"
 """The source named in messages when a configuration is parsed from a mapping rather than a file."""
+
+DEFAULT_MAX_CONFIG_BYTES = 1_048_576
+"""The largest configuration file read (1 MiB). A ``bridgeData.yaml`` is a few kilobytes, a long model list some
+tens; a larger file is refused with a clear error instead of being read into memory."""
+
+DEFAULT_MAX_CONFIG_VALUES = 100_000
+"""The most values (mappings, lists and scalars, counting each expansion of a YAML alias) a configuration may
+hold. Aliases that repeat an anchor over and over ("billion laughs") pass it at once and are refused."""
 
 _VARIABLE_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -368,48 +388,80 @@ def parse_deploy_config_with_report(
     )
 
 
-def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def _read_limited(file: Path, source: str, max_bytes: int) -> bytes:
+    """Read at most `max_bytes` of a regular file; refuse anything else before reading it."""
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (the type is checked right after).
+        descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise DeployConfigError([DeployConfigProblem(source, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise DeployConfigError([DeployConfigProblem(source, "", "is a directory, not a file")]) from None
+    except OSError as error:
+        raise DeployConfigError([DeployConfigProblem(source, "", f"cannot be read ({error.strerror})")]) from None
+    info = os.fstat(descriptor)
+    rule = None
+    if stat.S_ISDIR(info.st_mode):
+        rule = "is a directory, not a file"
+    elif not stat.S_ISREG(info.st_mode):
+        rule = "is not a regular file (a device, a pipe or a socket): give the configuration file itself"
+    elif info.st_size > max_bytes:
+        rule = f"is larger than {max_bytes} bytes; a worker configuration is a few kilobytes"
+    if rule is not None:
+        os.close(descriptor)
+        raise DeployConfigError([DeployConfigProblem(source, "", rule)])
+    too_large = f"is larger than {max_bytes} bytes; a worker configuration is a few kilobytes"
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            content = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise DeployConfigError([DeployConfigProblem(source, "", f"cannot be read ({error.strerror})")]) from None
+    if len(content) > max_bytes:  # it grew while being read
+        raise DeployConfigError([DeployConfigProblem(source, "", too_large)])
+    return content
+
+
+def read_config_file(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_CONFIG_BYTES,
+    max_values: int = DEFAULT_MAX_CONFIG_VALUES,
+) -> dict[str, Any]:
     """Read a configuration file: ``.toml`` as TOML, anything else as YAML. An empty file gives an empty dict.
 
     Args:
-        path: The file to read.
+        path: The file to read (a symbolic link is followed; what it points to must be a regular file).
+        max_bytes: The largest file read.
+        max_values: The most values the YAML document may expand to (each alias counted as a copy).
 
     Returns:
         The raw configuration.
 
     Raises:
-        DeployConfigError: If the file cannot be read, is not valid YAML/TOML, or does not hold a mapping.
+        DeployConfigError: If the file cannot be read, is not a regular file, is larger than `max_bytes`, is not
+            valid YAML/TOML, gives a key twice in one mapping, expands past `max_values`, or does not hold a
+            mapping.
     """
     file = Path(path)
     source = str(file)
+    content = _read_limited(file, source, max_bytes)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DeployConfigError([DeployConfigProblem(source, "", "file not found")]) from None
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise DeployConfigError([DeployConfigProblem(source, "", "is not UTF-8 text")]) from None
-    except OSError as error:
-        raise DeployConfigError([DeployConfigProblem(source, "", f"cannot be read ({error.strerror})")]) from None
     data: Any
     if file.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise DeployConfigError([DeployConfigProblem(source, "", f"is not valid TOML: {error}")]) from None
+        except RecursionError:
+            raise DeployConfigError([DeployConfigProblem(source, "", "nests lists or tables too deeply")]) from None
     else:
-        import yaml  # noqa: PLC0415 (deferred: using the configuration classes must not import PyYAML)
+        # Deferred: using the configuration classes must not import PyYAML.
+        from horde_sdk.deploy_config._yaml_reader import parse_yaml_text  # noqa: PLC0415
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as error:
-            # Only the parser's description and position: the offending line may hold a secret.
-            mark = error.problem_mark
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            what = error.problem or error.context or "syntax error"
-            rule = f"is not valid YAML: {what}{where}"
-            raise DeployConfigError([DeployConfigProblem(source, "", rule)]) from None
-        except yaml.YAMLError:
-            raise DeployConfigError([DeployConfigProblem(source, "", "is not valid YAML")]) from None
+        data = parse_yaml_text(text, source, max_values)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -543,3 +595,132 @@ def load_deploy_config(
     _log_warnings(report.warnings)
     config: BaseWorkerDeployConfig = report.config
     return config
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Can it run a worker?
+# ---------------------------------------------------------------------------------------------------------------
+
+_KIND_WORDS = {
+    KNOWN_WORKER_KINDS.dreamer: ("dreamer_name", "image_backend", "generates images"),
+    KNOWN_WORKER_KINDS.scribe: ("scribe_name", "text_backend", "generates text"),
+    KNOWN_WORKER_KINDS.alchemist: ("alchemist_name", "alchemy_backend", "runs alchemy forms"),
+}
+_KIND_CLASSES: dict[KNOWN_WORKER_KINDS, type[BaseWorkerDeployConfig]] = {
+    KNOWN_WORKER_KINDS.dreamer: ImageWorkerDeployConfig,
+    KNOWN_WORKER_KINDS.scribe: TextWorkerDeployConfig,
+    KNOWN_WORKER_KINDS.alchemist: AlchemyWorkerDeployConfig,
+}
+
+
+def _backend_problem(kind: KNOWN_WORKER_KINDS, value: str | None) -> str | None:
+    """Why a backend setting cannot name a backend (None when it can)."""
+    builtins = ", ".join(BUILTIN_BACKEND_NAMES[kind])
+    if value is None:
+        return (
+            f"is not set: name what {_KIND_WORDS[kind][2]}, one of the built-in backends ({builtins}) or the "
+            "'package.module:attribute' path of a backend factory"
+        )
+    if value not in BUILTIN_BACKEND_NAMES[kind] and ":" not in value:
+        return f"'{value}' is not a built-in backend ({builtins}) nor a 'package.module:attribute' factory path"
+    return None
+
+
+def _kind_problems(config: BaseWorkerDeployConfig, kind: KNOWN_WORKER_KINDS) -> list[tuple[str, str]]:
+    name_key, backend_key, _ = _KIND_WORDS[kind]
+    problems: list[tuple[str, str]] = []
+    if not config.get_worker_names().get(kind):
+        problems.append((name_key, "is not set: the horde needs a name for the worker (or set worker_name)"))
+    backend = _backend_problem(kind, getattr(config, backend_key))
+    if backend is not None:
+        problems.append((backend_key, backend))
+    image = config if isinstance(config, ImageWorkerDeployConfig) and kind == KNOWN_WORKER_KINDS.dreamer else None
+    if image is not None and not (
+        image.models_to_load.names or image.models_to_load.meta_instructions or image.image_model_map
+    ):
+        problems.append(
+            (
+                "models_to_load",
+                (
+                    "is empty: list the models to offer (names, or entries like 'top 5'), or map them to an "
+                    "engine's files with image_model_map"
+                ),
+            )
+        )
+    if isinstance(config, AlchemyWorkerDeployConfig) and kind == KNOWN_WORKER_KINDS.alchemist and not config.forms:
+        problems.append(("forms", "is empty: list the alchemy forms to offer (for example caption, or post-process)"))
+    return problems
+
+
+def _served_kinds(config: CombinedWorkerDeployConfig) -> list[KNOWN_WORKER_KINDS]:
+    """The kinds a combined configuration serves: those with a worker name and a backend."""
+    names = config.get_worker_names()
+    return [
+        kind
+        for kind, (_, backend_key, _) in _KIND_WORDS.items()
+        if names.get(kind) and getattr(config, backend_key) is not None
+    ]
+
+
+def get_readiness_problems(
+    config: BaseWorkerDeployConfig, *, source: str = MAPPING_SOURCE
+) -> tuple[DeployConfigProblem, ...]:
+    """Return what keeps a valid configuration from running a worker (empty when nothing does).
+
+    Loading checks each value; this checks the configuration as a whole, as ``horde-worker-config check``,
+    ``horde-worker check-config`` and ``horde-worker run`` all do: a registered `api_key` (the anonymous key cannot
+    run a worker), and for each kind served a worker name and a backend (a built-in name or a factory path), the
+    models of an image worker and the forms of an alchemy worker. A combined configuration serves the kinds that
+    have both a name and a backend, each under its own name.
+
+    Args:
+        config: A loaded configuration.
+        source: The name of its file, for the messages.
+
+    Returns:
+        One problem per key, in the order above.
+    """
+    problems: list[tuple[str, str]] = []
+    if config.api_key.get_secret_value() == ANONYMOUS_API_KEY:
+        problems.append(
+            (
+                "api_key",
+                (
+                    "is not set: a worker needs the API key of a registered account (the anonymous key "
+                    f"{ANONYMOUS_API_KEY} cannot run a worker); set it in the file or in "
+                    f"{DEPLOY_CONFIG_ENV_PREFIX}API_KEY"
+                ),
+            )
+        )
+    if isinstance(config, CombinedWorkerDeployConfig):
+        served = _served_kinds(config)
+        if not served:
+            problems.append(
+                (
+                    "worker_name",
+                    (
+                        "the configuration serves nothing: give each kind to serve its worker name and its backend "
+                        "(dreamer_name and image_backend, scribe_name and text_backend, alchemist_name and "
+                        "alchemy_backend)"
+                    ),
+                )
+            )
+        names = [config.get_worker_names()[kind] for kind in served]
+        repeated = sorted({name for name in names if name and names.count(name) > 1})
+        if repeated:
+            problems.append(
+                (
+                    "worker_name",
+                    (
+                        f"the name '{repeated[0]}' is given to several kinds; the horde keeps one name per worker: "
+                        "set dreamer_name, scribe_name and alchemist_name to different names"
+                    ),
+                )
+            )
+        for kind in served:
+            problems += [problem for problem in _kind_problems(config, kind) if problem[0] != _KIND_WORDS[kind][1]]
+    else:
+        for kind, kind_class in _KIND_CLASSES.items():
+            if isinstance(config, kind_class):
+                problems += _kind_problems(config, kind)
+    return tuple(DeployConfigProblem(source, key, rule) for key, rule in problems)

@@ -4,10 +4,15 @@
   signal stops popping, reports the queued jobs ``faulted`` and lets the running ones finish within their ttl;
   a second signal faults what still runs and exits. Logs go to standard error: one line per event, with a
   summary every ``stats_output_frequency`` seconds.
-* ``horde-worker check-config FILE``: validate FILE, check that the backends it names can be built, say (one
-  line per kind, on standard error) which requests the horde will never send this worker because of its bridge
-  agent and what to change, and print the effective configuration (secrets masked). ``run`` logs the same lines
-  when it starts.
+* ``horde-worker check-config --config bridgeData.yaml``: the checks of ``horde-worker-config check`` (the file's
+  values, a registered API key, a worker name and a known backend per kind), then the backends are built; it says
+  which Python modules the file's factory paths import, says (one line per kind, on standard error) which
+  requests the horde will never send this worker because of its bridge agent and what to change, and prints the
+  effective configuration (secrets masked). ``run`` logs the same lines when it starts.
+
+Both take the file as ``--config FILE`` or as a plain ``FILE``, and ``--import-path DIR`` (repeatable) for
+directories to search first for backend modules; the current directory is searched only when given so. A
+configuration file can run code (a factory path imports its module): use only files you trust.
 
 Exit status: 0 after a clean stop or a valid file; 1 when the file is invalid, a backend cannot be built or
 started (an engine that cannot be reached) or the horde refused the worker; 2 for a wrong command line.
@@ -28,15 +33,18 @@ from horde_sdk.deploy_config import (
     DEPLOY_CONFIG_ENV_PREFIX,
     KNOWN_WORKER_KINDS,
     BaseWorkerDeployConfig,
-    DeployConfigError,
     DeployConfigLoadReport,
-    load_deploy_config_with_report,
 )
-from horde_sdk.deploy_config.cli import render_effective_config
+from horde_sdk.deploy_config.cli import (
+    add_config_file_arguments,
+    config_file_argument,
+    load_and_check,
+    render_effective_config,
+)
 from horde_sdk.generic_api.log import redact_value
 from horde_sdk.worker.__about__ import __version__
 from horde_sdk.worker.backends.base import BackendError
-from horde_sdk.worker.backends.loading import BackendConfigError
+from horde_sdk.worker.backends.loading import BackendConfigError, describe_backend_imports
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerRuntimeError
 
 __all__: list[str] = []  # a console script; `main` is its entry point, not part of the package API
@@ -116,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_config_options(command: argparse.ArgumentParser) -> None:
+        add_config_file_arguments(command)
+        command.add_argument(
+            "--import-path",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="a directory to search first for backend modules (repeatable; '.' for the current directory)",
+        )
         command.add_argument(
             "--kind",
             choices=[_AUTO_KIND, *(kind.value for kind in KNOWN_WORKER_KINDS)],
@@ -127,7 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     run = commands.add_parser("run", help="run the worker until SIGINT or SIGTERM")
-    run.add_argument("--config", required=True, metavar="FILE", help="the configuration file (bridgeData.yaml)")
     add_config_options(run)
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument("--json-logs", action="store_true", help="write logs as one JSON object per line")
@@ -141,30 +156,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pop-interval", type=float, default=None, metavar="SECONDS", help="pause after empty pops")
 
     check = commands.add_parser("check-config", help="validate a configuration file and its backends")
-    check.add_argument("file", metavar="FILE", help="the configuration file (.yaml/.yml, or .toml)")
     add_config_options(check)
     return parser
 
 
 def _load(arguments: argparse.Namespace, err: TextIO) -> DeployConfigLoadReport[BaseWorkerDeployConfig] | None:
+    """The checks of ``horde-worker-config check``: the same verdict for the same file."""
     kind = None if arguments.kind == _AUTO_KIND else KNOWN_WORKER_KINDS(arguments.kind)
-    path = arguments.config if arguments.command == "run" else arguments.file
-    try:
-        report = load_deploy_config_with_report(path, kind, environ={} if arguments.no_env else None)
-    except DeployConfigError as error:
-        for problem in error.problems:
-            err.write(f"error: {problem}\n")
-        return None
-    for warning in report.warnings:
-        err.write(f"warning: {warning}\n")
-    return report
+    return load_and_check(arguments.path, kind, no_env=arguments.no_env, err=err)
 
 
-def _build_runtime(config: BaseWorkerDeployConfig, options: RuntimeOptions, err: TextIO) -> WorkerRuntime | None:
+def _build_runtime(
+    report: DeployConfigLoadReport[BaseWorkerDeployConfig],
+    arguments: argparse.Namespace,
+    options: RuntimeOptions,
+    err: TextIO,
+) -> WorkerRuntime | None:
+    """Build the worker and its backends, first saying which modules the configuration's factory paths import."""
+    for setting, module in describe_backend_imports(report.config):
+        err.write(
+            f"note: {report.source}: {setting}: imports the Python module '{module}' and runs its code "
+            "(a configuration file can run code: use only files you trust)\n"
+        )
     try:
-        return WorkerRuntime.from_config(config, options=options)
+        return WorkerRuntime.from_config(report.config, options=options, import_paths=tuple(arguments.import_path))
     except (BackendConfigError, WorkerRuntimeError) as error:
-        err.write(f"error: {error}\n")
+        err.write(f"error: {report.source}: {error}\n")
         return None
 
 
@@ -172,7 +189,7 @@ def _check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _load(arguments, err)
     if report is None:
         return 1
-    runtime = _build_runtime(report.config, RuntimeOptions(), err)
+    runtime = _build_runtime(report, arguments, RuntimeOptions(), err)
     if runtime is None:
         return 1
     for line in runtime.bridge_report():
@@ -196,7 +213,7 @@ def _run(arguments: argparse.Namespace, err: TextIO) -> int:
     except ValueError as error:
         err.write(f"error: {error}\n")
         return 2
-    runtime = _build_runtime(report.config, options, err)
+    runtime = _build_runtime(report, arguments, options, err)
     if runtime is None:
         return 1
 
@@ -206,7 +223,7 @@ def _run(arguments: argparse.Namespace, err: TextIO) -> int:
     try:
         anyio.run(work)
     except (WorkerRuntimeError, BackendError) as error:  # BackendError: an engine unusable at start
-        err.write(f"error: {error}\n")
+        err.write(f"error: {report.source}: {error}\n")
         return 1
     return 0
 
@@ -222,9 +239,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     Returns:
         The exit status.
     """
-    arguments = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
     stdout = sys.stdout if out is None else out
     stderr = sys.stderr if err is None else err
+    arguments.path = config_file_argument(arguments, parser)
     if arguments.command == "run":
         return _run(arguments, stderr)
     return _check(arguments, stdout, stderr)

@@ -11,15 +11,33 @@ name or by the ``package.module:attribute`` path of a factory. Built-ins:
 
 A factory path is imported and the attribute called with the configuration; what it returns must satisfy the
 backend protocol of its kind (`ImageBackend`, `TextBackend`, `AlchemyBackend`).
+
+**A configuration file can run code.** Importing the module of a factory path runs that module's code, with the
+worker's rights: use only configuration files you trust, as you would a script. Two rules keep a path from running
+anything else: the attribute is called only when it declares itself a backend maker (a class with the methods of
+the kind's backend protocol, or a function marked with `backend_factory`), so that ``os:system`` or
+``builtins:exec`` are refused before anything is called; and the current directory is not searched for the module
+(as ``python -m`` would) unless it is given in `import_paths` (``--import-path .`` on the command line).
+`describe_backend_imports` says which modules a configuration would import, without importing them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
-from horde_sdk.deploy_config import AlchemyWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
+from horde_sdk.deploy_config import (
+    AlchemyWorkerDeployConfig,
+    BaseWorkerDeployConfig,
+    ImageWorkerDeployConfig,
+    TextWorkerDeployConfig,
+)
 from horde_sdk.worker.backends.base import AlchemyBackend, BackendError, ImageBackend, TextBackend
 from horde_sdk.worker.backends.comfyui import ComfyUIImageBackend
 from horde_sdk.worker.backends.demo import (
@@ -36,6 +54,8 @@ __all__ = [
     "BUILTIN_IMAGE_BACKENDS",
     "BUILTIN_TEXT_BACKENDS",
     "BackendConfigError",
+    "backend_factory",
+    "describe_backend_imports",
     "load_alchemy_backend",
     "load_image_backend",
     "load_text_backend",
@@ -54,18 +74,71 @@ BUILTIN_TEXT_BACKENDS: tuple[str, ...] = (
 
 _ConfigT = TypeVar("_ConfigT")
 _BackendT = TypeVar("_BackendT")
+_FactoryT = TypeVar("_FactoryT", bound=Callable[..., Any])
+
+_FACTORY_MARK = "__horde_backend_factory__"
+_PROTOCOL_METHODS: dict[str, tuple[str, ...]] = {
+    "ImageBackend": ("generate_images", "__aenter__", "__aexit__"),
+    "TextBackend": ("generate_texts", "__aenter__", "__aexit__"),
+    "AlchemyBackend": ("run_forms", "__aenter__", "__aexit__"),
+}
 
 
 class BackendConfigError(ValueError):
     """The configuration names a backend that cannot be built (unknown name, bad factory path, missing setting)."""
 
 
-def _import_factory(path: str, setting: str) -> Callable[..., object]:
+def backend_factory(function: _FactoryT) -> _FactoryT:
+    """Mark a function as a backend factory that a configuration's ``package.module:attribute`` path may name.
+
+    A path is called only when it names a backend class (one with the methods of the kind's protocol) or a
+    function marked so: a path to anything else (``os:system``, ``builtins:exec``...) is refused without calling
+    it.
+
+    Args:
+        function: Takes the deploy configuration, returns the backend.
+
+    Returns:
+        The same function, marked.
+    """
+    setattr(function, _FACTORY_MARK, True)
+    return function
+
+
+def _declares_a_backend(target: object, protocol: type) -> bool:
+    """Whether `target` may be called to make a backend: a marked function, or a class with the protocol's methods."""
+    if getattr(target, _FACTORY_MARK, False) is True:
+        return True
+    methods = _PROTOCOL_METHODS.get(protocol.__name__, ())
+    return inspect.isclass(target) and bool(methods) and all(callable(getattr(target, name, None)) for name in methods)
+
+
+@contextlib.contextmanager
+def _search_path(import_paths: Sequence[str | os.PathLike[str]]) -> Iterator[None]:
+    """For one import: `import_paths` first, and the current directory left out unless it is one of them."""
+    here = os.path.realpath(Path.cwd())
+    wanted = [os.path.realpath(os.fspath(path)) for path in import_paths]
+
+    def is_here(entry: str) -> bool:
+        return entry in ("", ".") or os.path.realpath(entry) == here
+
+    saved = list(sys.path)
+    sys.path[:] = wanted + [entry for entry in saved if not (is_here(entry) and here not in wanted)]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
+def _import_factory(
+    path: str, setting: str, protocol: type, import_paths: Sequence[str | os.PathLike[str]]
+) -> Callable[..., object]:
     module_name, _, attribute_path = path.partition(":")
     if not module_name or not attribute_path:
         raise BackendConfigError(f"{setting} {path!r} is not a 'package.module:attribute' path")
     try:
-        target: object = importlib.import_module(module_name)
+        with _search_path(import_paths):
+            target: object = importlib.import_module(module_name)
     except ImportError as error:
         raise BackendConfigError(f"{setting} {path!r}: cannot import module {module_name!r} ({error})") from error
     for attribute in attribute_path.split("."):
@@ -77,7 +150,29 @@ def _import_factory(path: str, setting: str) -> Callable[..., object]:
             ) from error
     if not callable(target):
         raise BackendConfigError(f"{setting} {path!r} is not callable (a backend factory takes the configuration)")
+    if not _declares_a_backend(target, protocol):
+        raise BackendConfigError(
+            f"{setting} {path!r} is neither a backend class (one with the methods of {protocol.__name__}) nor a "
+            "function marked with @backend_factory; it is refused without being called"
+        )
     return target
+
+
+def describe_backend_imports(config: BaseWorkerDeployConfig) -> tuple[tuple[str, str], ...]:
+    """Say which Python modules building the configuration's backends would import (nothing is imported here).
+
+    Args:
+        config: A deploy configuration.
+
+    Returns:
+        ``(setting, module)`` for every backend setting that holds a ``package.module:attribute`` path.
+    """
+    found: list[tuple[str, str]] = []
+    for setting in ("image_backend", "text_backend", "alchemy_backend"):
+        value = getattr(config, setting, None)
+        if isinstance(value, str) and ":" in value:
+            found.append((setting, value.partition(":")[0]))
+    return tuple(found)
 
 
 def _build(
@@ -86,6 +181,8 @@ def _build(
     setting: str,
     builtins: Mapping[str, Callable[[_ConfigT], _BackendT]],
     protocol: type[_BackendT],
+    *,
+    import_paths: Sequence[str | os.PathLike[str]] = (),
 ) -> _BackendT:
     """Return the built-in `value` names, or what the factory at the path `value` builds from `config`."""
     builtin = builtins.get(value)
@@ -96,7 +193,7 @@ def _build(
         raise BackendConfigError(
             f"{setting} {value!r} is not a built-in backend ({names}) nor a 'package.module:attribute' factory path"
         )
-    factory = _import_factory(value, setting)
+    factory = _import_factory(value, setting, protocol, import_paths)
     try:
         backend = factory(config)
     except Exception as error:
@@ -181,11 +278,15 @@ _TEXT_BUILTINS: Mapping[str, Callable[[TextWorkerDeployConfig], TextBackend]] = 
 }
 
 
-def load_image_backend(config: ImageWorkerDeployConfig) -> ImageBackend | None:
+def load_image_backend(
+    config: ImageWorkerDeployConfig, *, import_paths: Sequence[str | os.PathLike[str]] = ()
+) -> ImageBackend | None:
     """Build the image backend `config.image_backend` names.
 
     Args:
         config: An image (or combined) worker configuration.
+        import_paths: Directories searched first for the module of a factory path (the current directory is
+            searched only when it is one of them).
 
     Returns:
         The backend (not entered yet), or None when `image_backend` is not set.
@@ -197,14 +298,24 @@ def load_image_backend(config: ImageWorkerDeployConfig) -> ImageBackend | None:
     """
     if config.image_backend is None:
         return None
-    return _build(config.image_backend, config, "image_backend", _IMAGE_BUILTINS, ImageBackend)  # type: ignore[type-abstract]
+    return _build(
+        config.image_backend,
+        config,
+        "image_backend",
+        _IMAGE_BUILTINS,
+        ImageBackend,  # type: ignore[type-abstract]
+        import_paths=import_paths,
+    )
 
 
-def load_alchemy_backend(config: AlchemyWorkerDeployConfig) -> AlchemyBackend | None:
+def load_alchemy_backend(
+    config: AlchemyWorkerDeployConfig, *, import_paths: Sequence[str | os.PathLike[str]] = ()
+) -> AlchemyBackend | None:
     """Build the alchemy backend `config.alchemy_backend` names.
 
     Args:
         config: An alchemy (or combined) worker configuration.
+        import_paths: Directories searched first for the module of a factory path (see `load_image_backend`).
 
     Returns:
         The backend (not entered yet), or None when `alchemy_backend` is not set.
@@ -215,15 +326,25 @@ def load_alchemy_backend(config: AlchemyWorkerDeployConfig) -> AlchemyBackend | 
     """
     if config.alchemy_backend is None:
         return None
-    return _build(config.alchemy_backend, config, "alchemy_backend", _ALCHEMY_BUILTINS, AlchemyBackend)  # type: ignore[type-abstract]
+    return _build(
+        config.alchemy_backend,
+        config,
+        "alchemy_backend",
+        _ALCHEMY_BUILTINS,
+        AlchemyBackend,  # type: ignore[type-abstract]
+        import_paths=import_paths,
+    )
 
 
-def load_text_backend(config: TextWorkerDeployConfig) -> TextBackend:
+def load_text_backend(
+    config: TextWorkerDeployConfig, *, import_paths: Sequence[str | os.PathLike[str]] = ()
+) -> TextBackend:
     """Build the text backend `config.text_backend` names (``koboldai`` by default).
 
     Args:
         config: A text (or combined) worker configuration; `kai_url` is the server of the ``koboldai`` and
             ``openai`` backends, `text_backend_api_key` their bearer token.
+        import_paths: Directories searched first for the module of a factory path (see `load_image_backend`).
 
     Returns:
         The backend (not entered yet).
@@ -232,4 +353,11 @@ def load_text_backend(config: TextWorkerDeployConfig) -> TextBackend:
         BackendConfigError: If the name is unknown, ``openai`` is chosen without `model_name`, the factory path
             cannot be imported or called, or the factory returns something that is not a `TextBackend`.
     """
-    return _build(config.text_backend, config, "text_backend", _TEXT_BUILTINS, TextBackend)  # type: ignore[type-abstract]
+    return _build(
+        config.text_backend,
+        config,
+        "text_backend",
+        _TEXT_BUILTINS,
+        TextBackend,  # type: ignore[type-abstract]
+        import_paths=import_paths,
+    )

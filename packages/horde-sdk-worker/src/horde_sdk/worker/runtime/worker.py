@@ -16,9 +16,10 @@ From a deploy configuration and one backend per kind served, it
 
 from __future__ import annotations
 
+import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -29,6 +30,7 @@ from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient
 from horde_sdk.ai_horde_api.apimodels import FindUserRequest, UserDetailsResponse
 from horde_sdk.ai_horde_api.consts import RC, WORKER_TYPE
 from horde_sdk.deploy_config import (
+    ANONYMOUS_API_KEY,
     KNOWN_WORKER_KINDS,
     AlchemyWorkerDeployConfig,
     BaseWorkerDeployConfig,
@@ -87,6 +89,19 @@ _Outcome = DispatchedJob[Any] | DispatchFault
 
 class WorkerRuntimeError(RuntimeError):
     """The worker cannot work at all (its key is refused, its configuration cannot serve anything...)."""
+
+
+def _what_to_set(config: BaseWorkerDeployConfig) -> str:
+    """Which settings would make a configuration serve something, in words."""
+    wanted = []
+    if isinstance(config, ImageWorkerDeployConfig):
+        wanted.append("image_backend (what generates images)")
+    if isinstance(config, TextWorkerDeployConfig):
+        wanted.append("text_backend (what generates text)")
+    if isinstance(config, AlchemyWorkerDeployConfig):
+        wanted.append("alchemy_backend (what runs alchemy forms)")
+    names = "dreamer_name, scribe_name or alchemist_name" if isinstance(config, CombinedWorkerDeployConfig) else ""
+    return "set " + " or ".join(wanted) + (f", with the worker name of that kind ({names})" if names else "")
 
 
 def horde_api_url(horde_url: str) -> str:
@@ -204,9 +219,7 @@ class WorkerRuntime:
         if self._alchemy_backend is not None:
             kinds.append(WORKER_TYPE.interrogation)
         if not kinds:
-            raise WorkerRuntimeError(
-                f"a {type(config).__name__} with these backends serves nothing: give the backend of its kind"
-            )
+            raise WorkerRuntimeError(f"the configuration serves nothing: {_what_to_set(config)}")
         self._kinds = tuple(kinds)
         self._check_names()
         alchemy_config = config if isinstance(config, AlchemyWorkerDeployConfig) else None
@@ -228,11 +241,19 @@ class WorkerRuntime:
         self._ready_kinds: set[WORKER_TYPE] = set()
 
     @classmethod
-    def from_config(cls, config: BaseWorkerDeployConfig, **options: Any) -> WorkerRuntime:  # noqa: ANN401
+    def from_config(
+        cls,
+        config: BaseWorkerDeployConfig,
+        *,
+        import_paths: Sequence[str | os.PathLike[str]] = (),
+        **options: Any,  # noqa: ANN401
+    ) -> WorkerRuntime:
         """Build a worker with the backends its configuration names (`image_backend`, `text_backend`...).
 
         Args:
             config: The deploy configuration.
+            import_paths: Directories searched first for the modules of backend factory paths (the current
+                directory only when it is one of them; see `horde_sdk.worker.backends.loading`).
             **options: Any other keyword argument of `WorkerRuntime` (`options`, `job_config`, `client`...).
 
         Returns:
@@ -250,10 +271,21 @@ class WorkerRuntime:
                 not isinstance(config, CombinedWorkerDeployConfig) or bool(names.get(kind))
             )
 
-        image = load_image_backend(config) if serves(ImageWorkerDeployConfig, KNOWN_WORKER_KINDS.dreamer) else None  # type: ignore[arg-type]
-        text = load_text_backend(config) if serves(TextWorkerDeployConfig, KNOWN_WORKER_KINDS.scribe) else None  # type: ignore[arg-type]
+        paths = {"import_paths": import_paths}
+        image = (
+            load_image_backend(config, **paths)  # type: ignore[arg-type]  # serves() checked the class
+            if serves(ImageWorkerDeployConfig, KNOWN_WORKER_KINDS.dreamer)
+            else None
+        )
+        text = (
+            load_text_backend(config, **paths)  # type: ignore[arg-type]  # serves() checked the class
+            if serves(TextWorkerDeployConfig, KNOWN_WORKER_KINDS.scribe)
+            else None
+        )
         alchemy = (
-            load_alchemy_backend(config) if serves(AlchemyWorkerDeployConfig, KNOWN_WORKER_KINDS.alchemist) else None  # type: ignore[arg-type]
+            load_alchemy_backend(config, **paths)  # type: ignore[arg-type]  # serves() checked the class
+            if serves(AlchemyWorkerDeployConfig, KNOWN_WORKER_KINDS.alchemist)
+            else None
         )
         return cls(config, image_backend=image, text_backend=text, alchemy_backend=alchemy, **options)
 
@@ -387,6 +419,11 @@ class WorkerRuntime:
         async with AsyncExitStack() as stack:
             client = self._client
             if client is None:
+                if self._config.api_key.get_secret_value() == ANONYMOUS_API_KEY:
+                    raise WorkerRuntimeError(
+                        "api_key is not set: a worker needs the API key of a registered account (the anonymous "
+                        "key cannot run a worker)"
+                    )
                 client = await stack.enter_async_context(
                     AIHordeAPIAsyncManualClient(
                         base_url=horde_api_url(self._config.horde_url),

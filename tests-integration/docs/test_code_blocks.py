@@ -181,7 +181,7 @@ def test_session_example_cancels_what_it_left(
 
 def test_backend_factory_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from horde_sdk.deploy_config import ImageWorkerDeployConfig
-    from horde_sdk.worker.backends import ImageBackend
+    from horde_sdk.worker.backends import ImageBackend, backend_factory
 
     class MyEngineBackend:
         def __init__(self, *, max_pixels: int) -> None:
@@ -194,6 +194,7 @@ def test_backend_factory_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ImageWorkerDeployConfig=ImageWorkerDeployConfig,
         ImageBackend=ImageBackend,
         MyEngineBackend=MyEngineBackend,
+        backend_factory=backend_factory,
     )
     config = ImageWorkerDeployConfig.model_validate({"api_key": "worker-key-00005", "max_power": 16})
     backend = namespace["image_backend"](config)

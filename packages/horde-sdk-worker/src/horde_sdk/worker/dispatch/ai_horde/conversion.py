@@ -32,7 +32,6 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
-from typing_extensions import override
 
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyJobPopRequest,
@@ -474,9 +473,9 @@ def convert_alchemy_pop(
 class RawPopAnswer(HordeResponseRootModel[Any]):
     """A pop answer as raw JSON, before it is checked against the API model (see `raw_pop_request`)."""
 
-    @override
     @classmethod
     def get_api_model_name(cls) -> str | None:
+        """Return None: the raw answer is no model of the API."""
         return None
 
 
@@ -487,7 +486,6 @@ def _raw_answer_type(cls: type[PopRequestT]) -> type[PopRequestT]:
     """A subclass of a pop request class whose answer is read as `RawPopAnswer` instead of its model."""
 
     class _RawAnswerRequest(cls):  # type: ignore[valid-type,misc]  # a subclass of the one class given
-        @override
         @classmethod
         def get_default_success_response_type(cls) -> type[RawPopAnswer]:
             return RawPopAnswer

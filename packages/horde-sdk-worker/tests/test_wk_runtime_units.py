@@ -772,3 +772,71 @@ async def test_a_job_that_cannot_be_set_up_is_reported_faulted_not_raised(ids: t
             await pipeline.run(job, popped_at=time.monotonic())
     assert horde.submits == [{"id": "gen-a", "state": "faulted"}]  # each id once
     assert (stats.faulted, stats.unreported) == (1, 0)
+
+
+# --- size caps and result checks -------------------------------------------------------------------------------
+
+
+class Streamed(httpx.AsyncByteStream):
+    """An endless answer body, counting what was read of it."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def __aiter__(self) -> Any:
+        chunk = b"\0" * 65536
+        while True:
+            self.sent += len(chunk)
+            yield chunk
+
+
+@pytest.mark.anyio
+async def test_a_download_stops_at_the_input_cap() -> None:
+    body = Streamed()
+    transport = _transport(lambda request: httpx.Response(200, stream=body))
+    with anyio.fail_after(10), pytest.raises(InputDownloadError, match="is larger than the cap of 100000 bytes"):
+        await fetch_input_images(transport, [_url(SOURCE_URL)], seconds_per_image=5.0, max_bytes=100_000)
+    assert body.sent < 1_000_000  # reading stopped near the cap, not at the end of the (endless) body
+
+
+@pytest.mark.anyio
+async def test_base64_over_the_input_cap_is_refused_before_decoding() -> None:
+    big = base64.b64encode(b"\0" * 3000).decode()
+    transport = _transport(lambda request: httpx.Response(500))
+    with pytest.raises(InputDownloadError, match="larger than the cap of 1000 bytes"):
+        await fetch_input_images(transport, [_b64(big)], seconds_per_image=1.0, max_bytes=1000)
+    assert await fetch_input_images(transport, [_b64(big)], seconds_per_image=1.0, max_bytes=3000) == {
+        big: b"\0" * 3000
+    }
+
+
+def _webp(size: int = 16) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), (10, 200, 30)).save(buffer, format="WEBP")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<html>not an image</html>", "no image signature"),
+        (b"", "no image signature"),
+        ("a text", "is a str, not image bytes"),
+        (b"RIFF\0\0\0\0WEBPVP8 truncated", "not a decodable webp image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not a decodable png image"),
+    ],
+)
+def test_a_result_that_is_no_image_is_refused(data: object, message: str) -> None:
+    from horde_sdk.worker.runtime.images import ResultImageError, check_result_image
+
+    with pytest.raises(ResultImageError, match=message):
+        check_result_image(data)
+
+
+def test_a_result_over_the_cap_is_refused_and_an_image_passes() -> None:
+    from horde_sdk.worker.runtime.images import ResultImageError, check_result_image
+
+    image = _webp()
+    assert check_result_image(image) == "webp"
+    with pytest.raises(ResultImageError, match=f"the result is {len(image)} bytes, more than the cap of 10"):
+        check_result_image(image, max_bytes=10)

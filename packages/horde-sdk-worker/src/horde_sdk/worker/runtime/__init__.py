@@ -17,6 +17,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from horde_sdk.worker.runtime.images import (
+        DEFAULT_MAX_INPUT_IMAGE_BYTES,
+        DEFAULT_MAX_RESULT_IMAGE_BYTES,
+        ResultImageError,
+        check_result_image,
+        image_format_of,
+    )
     from horde_sdk.worker.runtime.inputs import (
         InputDownloadError,
         censored_placeholder_webp,
@@ -43,9 +50,12 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "DEFAULT_MAX_INPUT_IMAGE_BYTES": "images",
+    "DEFAULT_MAX_RESULT_IMAGE_BYTES": "images",
     "InputDownloadError": "inputs",
     "JobPipeline": "pipeline",
     "MAINTENANCE_RCS": "worker",
+    "ResultImageError": "images",
     "RuntimeOptions": "options",
     "SubmitRequest": "pipeline",
     "TEMPORARY_REFUSAL_RCS": "worker",
@@ -54,16 +64,21 @@ _EXPORTS: dict[str, str] = {
     "WorkerStats": "stats",
     "WorkerSummary": "stats",
     "censored_placeholder_webp": "inputs",
+    "check_result_image": "images",
     "fetch_input_images": "inputs",
     "horde_api_url": "worker",
+    "image_format_of": "images",
     "with_input_images": "inputs",
 }
 
 __all__ = [
+    "DEFAULT_MAX_INPUT_IMAGE_BYTES",
+    "DEFAULT_MAX_RESULT_IMAGE_BYTES",
     "MAINTENANCE_RCS",
     "TEMPORARY_REFUSAL_RCS",
     "InputDownloadError",
     "JobPipeline",
+    "ResultImageError",
     "RuntimeOptions",
     "SubmitRequest",
     "WorkerRuntime",
@@ -71,8 +86,10 @@ __all__ = [
     "WorkerStats",
     "WorkerSummary",
     "censored_placeholder_webp",
+    "check_result_image",
     "fetch_input_images",
     "horde_api_url",
+    "image_format_of",
     "with_input_images",
 ]
 

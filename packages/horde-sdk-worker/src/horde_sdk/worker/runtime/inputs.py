@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from horde_sdk.generic_api.core import TransportFailure
 from horde_sdk.generic_api.transport import AsyncTransport
 from horde_sdk.worker.dispatch.ai_horde import ImageToDownload
+from horde_sdk.worker.runtime.images import DEFAULT_MAX_INPUT_IMAGE_BYTES
 
 __all__ = ["InputDownloadError", "censored_placeholder_webp", "fetch_input_images", "with_input_images"]
 
@@ -37,18 +38,30 @@ class InputDownloadError(RuntimeError):
         super().__init__(f"{image.role.value}{suffix}: {reason}")
 
 
-async def _fetch(transport: AsyncTransport, image: ImageToDownload, seconds: float) -> bytes:
+async def _fetch(transport: AsyncTransport, image: ImageToDownload, seconds: float, max_bytes: int) -> bytes:
+    too_large = f"is larger than the cap of {max_bytes} bytes"
     if not image.is_url:
+        text = "".join(image.location.split())
+        if len(text) // 4 * 3 > max_bytes + 2:  # checked before decoding: the decoded size is known from the text
+            raise InputDownloadError(image, too_large)
         try:
-            return base64.b64decode("".join(image.location.split()), validate=True)
+            decoded = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise InputDownloadError(image, "is not valid base64") from None
+        if len(decoded) > max_bytes:
+            raise InputDownloadError(image, too_large)
+        return decoded
     with anyio.move_on_after(seconds) as scope:
-        answer = await transport.send_raw("GET", image.location)
+        # The transport stops reading at the cap: a huge answer never reaches memory whole.
+        answer = await transport.send_raw("GET", image.location, max_body_bytes=max_bytes)
     if scope.cancelled_caught:
         raise InputDownloadError(image, f"download timed out after {seconds:g} s")
     if isinstance(answer, TransportFailure):
+        if answer.kind == "too_large":
+            raise InputDownloadError(image, too_large)
         raise InputDownloadError(image, f"{answer.kind}: {answer.detail}")
+    if len(answer.content) > max_bytes:
+        raise InputDownloadError(image, too_large)
     if not 200 <= answer.status_code < 300:
         raise InputDownloadError(image, f"download answered HTTP {answer.status_code}")
     if not answer.content:
@@ -57,7 +70,11 @@ async def _fetch(transport: AsyncTransport, image: ImageToDownload, seconds: flo
 
 
 async def fetch_input_images(
-    transport: AsyncTransport, images: Sequence[ImageToDownload], *, seconds_per_image: float
+    transport: AsyncTransport,
+    images: Sequence[ImageToDownload],
+    *,
+    seconds_per_image: float,
+    max_bytes: int = DEFAULT_MAX_INPUT_IMAGE_BYTES,
 ) -> dict[str, bytes]:
     """Fetch (or decode) every input image of a job, concurrently.
 
@@ -65,17 +82,19 @@ async def fetch_input_images(
         transport: The transport of the worker's AI Horde client (no API headers go to presigned URLs).
         images: The job's `AIHordeDispatchParameters.images_to_download`.
         seconds_per_image: Longest download of one image.
+        max_bytes: The largest image: a download stops at it, base64 data is measured before decoding.
 
     Returns:
         The bytes of each image, keyed by its location (URL or base64 text) as the job's parameters hold it.
 
     Raises:
-        InputDownloadError: If an image cannot be fetched or decoded (the first failure met).
+        InputDownloadError: If an image cannot be fetched or decoded, or is larger than `max_bytes` (the first
+            failure met).
     """
     results: dict[str, bytes] = {}
 
     async def one(image: ImageToDownload) -> None:
-        results[image.location] = await _fetch(transport, image, seconds_per_image)
+        results[image.location] = await _fetch(transport, image, seconds_per_image, max_bytes)
 
     try:
         async with anyio.create_task_group() as group:

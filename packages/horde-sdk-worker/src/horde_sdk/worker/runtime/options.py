@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from horde_sdk.worker.runtime.images import DEFAULT_MAX_INPUT_IMAGE_BYTES, DEFAULT_MAX_RESULT_IMAGE_BYTES
+
 __all__ = ["RuntimeOptions"]
 
 
@@ -47,6 +49,11 @@ class RuntimeOptions:
     """On a graceful stop, how long running jobs may still run; None lets each run until its own deadline."""
     fault_timeout: float = 30.0
     """Longest time spent reporting one job ``faulted`` during a shutdown."""
+    max_input_image_bytes: int = DEFAULT_MAX_INPUT_IMAGE_BYTES
+    """The largest input image (img2img source, mask, extra image, alchemy source) fetched or decoded; a larger one
+    stops its download at the cap and faults the job (see `horde_sdk.worker.runtime.images` for the default)."""
+    max_result_image_bytes: int = DEFAULT_MAX_RESULT_IMAGE_BYTES
+    """The largest image result submitted (uploaded, or sent as base64); a larger one fails the generation."""
     summary_interval: float | None = None
     """Seconds between two summaries in the log; None takes the deploy configuration's
     ``stats_output_frequency`` (0 turns them off)."""

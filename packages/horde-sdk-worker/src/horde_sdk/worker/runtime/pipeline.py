@@ -18,6 +18,7 @@ horde takes it back by itself when its ttl runs out and gives it to another work
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import random
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyJobSubmitRequest,
@@ -75,6 +77,7 @@ from horde_sdk.worker.generations_base import (
 )
 from horde_sdk.worker.job_base import HordeWorkerJob, WorkerJobConfig, WorkerJobMetadata
 from horde_sdk.worker.jobs import AlchemyWorkerJob, ImageWorkerJob, TextWorkerJob
+from horde_sdk.worker.runtime.images import check_result_image
 from horde_sdk.worker.runtime.inputs import (
     InputDownloadError,
     censored_placeholder_webp,
@@ -350,6 +353,12 @@ class JobPipeline:
                     raise _JobFailedError("out of time") from None
                 generation.on_retry()
 
+    async def _check_images(self, images: Sequence[object]) -> None:
+        """Refuse results that are no image, or larger than the cap, before anything is uploaded or submitted."""
+        cap = self._options.max_result_image_bytes
+        for image in images:
+            await anyio.to_thread.run_sync(functools.partial(check_result_image, image, max_bytes=cap))
+
     @staticmethod
     def _short_reason(error: BaseException, what: str) -> str:
         if isinstance(error, TimeoutError):
@@ -366,7 +375,10 @@ class JobPipeline:
             if not images:
                 return dispatched.generation_parameters
             inputs = await fetch_input_images(
-                self._client.transport, images, seconds_per_image=self._options.download_timeout
+                self._client.transport,
+                images,
+                seconds_per_image=self._options.download_timeout,
+                max_bytes=self._options.max_input_image_bytes,
             )
             return with_input_images(dispatched.generation_parameters, inputs)
 
@@ -439,6 +451,7 @@ class JobPipeline:
 
         async def generate() -> None:
             result = await backend.generate_images(job_input)
+            await self._check_images(result.images)
             generation.set_results(result.images)
             if backend.runs_safety_check and result.safety is None:
                 raise RuntimeError("the backend announced a safety check but returned no verdicts")
@@ -491,7 +504,9 @@ class JobPipeline:
         job_input = AlchemyJobInput(job_id=context.job.job_id, parameters=parameters)
 
         async def generate() -> None:
-            generation.set_results(await backend.run_forms(job_input))
+            results = await backend.run_forms(job_input)
+            await self._check_images([result.result for result in results if isinstance(result.result, bytes)])
+            generation.set_results(results)
 
         await self._stage(
             context, generation.on_generating, generate, limit=self._options.generate_timeout, what="generate"

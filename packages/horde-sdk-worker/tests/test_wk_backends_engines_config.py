@@ -87,7 +87,7 @@ def test_run_stops_with_a_clear_error_when_the_engine_cannot_be_reached(tmp_path
         root.setLevel(level)
         httpx_logger.setLevel(httpx_level)
     assert status == 1
-    assert "error: comfyui GET /object_info: connection failed" in err.getvalue()
+    assert f"error: {path}: comfyui GET /object_info: connection failed" in err.getvalue()
     assert "Traceback" not in err.getvalue()
 
 

@@ -24,6 +24,8 @@ from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerSummar
 pytestmark = pytest.mark.anyio
 
 MODEL = "Test Model"
+IMG2IMG_BRIDGE = "AI Horde Worker reGen:9.0.0:https://github.com/Haidra-Org/horde-worker-reGen"
+"""A bridge the horde sends img2img jobs to (it sends none to a bridge it does not know)."""
 FAST = RuntimeOptions(pop_interval=0.02, retry_delay=0.02, summary_interval=0)
 
 
@@ -60,6 +62,7 @@ async def _one_job(
         models_to_load=[MODEL],
         max_threads=1,
         queue_size=0,
+        bridge_agent=IMG2IMG_BRIDGE,
     )
     runtime = WorkerRuntime(config, image_backend=backend, options=options)
     async with anyio.create_task_group() as group:

@@ -16,6 +16,7 @@ import pytest
 from horde_sdk.ai_horde_api.ai_horde_clients import AIHordeAPIAsyncManualClient, AIHordeAPIManualClient
 from horde_sdk.ai_horde_api.apimodels import HordeHeartbeatRequest, HordeHeartbeatResponse
 from horde_sdk.generic_api import transport as transport_module
+from horde_sdk.generic_api.core import TransportFailure
 from horde_sdk.generic_api.exceptions import (
     HordeRateLimitedError,
     HordeResponseTooLargeError,
@@ -23,6 +24,7 @@ from horde_sdk.generic_api.exceptions import (
     HordeTimeoutError,
 )
 from horde_sdk.generic_api.settings import HordeClientSettings, HordeTimeouts, RetryPolicy
+from horde_sdk.generic_api.transport import AsyncTransport, SyncTransport
 
 KEY = "hostile-test-key-0123456789"
 HEARTBEAT = "/api/v2/status/heartbeat"
@@ -193,3 +195,37 @@ def test_a_client_that_does_not_follow_redirects_reports_the_redirect(hostile, e
     with pytest.raises(Exception, match="307"):
         _sync_call(hostile.url)
     assert elsewhere.seen == []
+
+
+def test_an_injected_sync_client_is_held_to_the_deadline_too(hostile):
+    hostile.route(HEARTBEAT, lambda seen, reply: reply.drip(_complete_answer(), 0.05))
+    injected = httpx.Client()
+    try:
+        with pytest.raises(HordeTimeoutError, match="deadline"):
+            _sync_call(hostile.url, http_client=injected)
+    finally:
+        injected.close()
+
+
+@pytest.mark.parametrize("transport_type", [SyncTransport, AsyncTransport])
+def test_send_raw_takes_a_deadline_and_a_body_cap(hostile, transport_type):
+    # What a worker downloading an input image relies on: a cap and a deadline per plain GET.
+    hostile.route("/big", lambda seen, reply: reply.send(200, b"x" * 50_000))
+    hostile.route("/slow", lambda seen, reply: reply.drip(_complete_answer(), 0.05))
+    transport = transport_type(HordeTimeouts.uniform(5.0))
+
+    async def both() -> tuple[object, object]:
+        big = transport.send_raw("GET", f"{hostile.url}/big", max_body_bytes=10_000)
+        slow = transport.send_raw("GET", f"{hostile.url}/slow", timeout=DEADLINE)
+        if transport_type is AsyncTransport:
+            big, slow = await big, await slow
+            await transport.aclose()
+        else:
+            transport.close()
+        return big, slow
+
+    big, slow = anyio.run(both)
+    assert isinstance(big, TransportFailure)
+    assert big.kind == "too_large"
+    assert isinstance(slow, TransportFailure)
+    assert slow.kind == "timeout"

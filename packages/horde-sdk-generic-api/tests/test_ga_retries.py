@@ -268,3 +268,16 @@ def test_an_over_cap_body_is_a_typed_error_and_not_retried(core, api):
     assert isinstance(result, HordeResponseTooLargeError)
     assert result.limit == core.settings.max_response_bytes
     assert len(actions) == 1
+
+
+def test_retry_after_zero_with_the_reset_ahead_waits_until_the_reset(core, api):
+    # BEHAVIOUR.md "Rate limits": near the end of a fixed window the server says Retry-After: 0 while
+    # X-Ratelimit-Reset (epoch seconds) is still ahead; retrying at once burnt every retry in milliseconds.
+    reset = time.time() + 3
+    limited = json_response(429, {"message": "slow"}, {"Retry-After": "0", "X-Ratelimit-Reset": f"{reset:.3f}"})
+    result, actions = run_timed_flow(
+        core, api.HeartbeatRequest(), [limited, json_response(200, {"message": "ok"})], timeout=30.0
+    )
+    assert isinstance(result, api.HeartbeatResponse)
+    (sleep,) = [action.seconds for action in actions if isinstance(action, SleepAction)]
+    assert 2.5 < sleep < 3.2

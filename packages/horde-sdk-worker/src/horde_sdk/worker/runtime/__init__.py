@@ -1,4 +1,4 @@
-"""The worker runtime: pops jobs, runs them on backends, submits the results, and never loses a job.
+"""The worker runtime: pops jobs, runs them on backends, and ends each one submitted or reported faulted.
 
 * `WorkerRuntime`: the long-running worker (anyio), built from a deploy configuration and one backend per kind.
 * `RuntimeOptions`: pacing, per-stage timeouts, retries and shutdown grace.

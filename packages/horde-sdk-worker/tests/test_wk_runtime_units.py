@@ -28,6 +28,7 @@ from horde_sdk.generation_parameters import (
     CaptionAlchemyParameters,
     ExtraSourceImageEntry,
     Image2ImageGenerationParameters,
+    ImageGenerationFeatureFlags,
     ImageGenerationParameters,
     RemixGenerationParameters,
     TextGenerationParameters,
@@ -840,3 +841,24 @@ def test_a_result_over_the_cap_is_refused_and_an_image_passes() -> None:
     assert check_result_image(image) == "webp"
     with pytest.raises(ResultImageError, match=f"the result is {len(image)} bytes, more than the cap of 10"):
         check_result_image(image, max_bytes=10)
+
+
+# --- bridge report ----------------------------------------------------------------------------------------------
+
+
+class _NotYetEnteredEngine(DemoImageBackend):
+    """An engine backend before it asked its engine what it runs: it declares nothing yet."""
+
+    features = ImageGenerationFeatureFlags()
+
+
+def test_bridge_report_waits_for_an_engine_to_declare_its_features() -> None:
+    config = ImageWorkerDeployConfig(dreamer_name="d", models_to_load=["m"])
+    report = WorkerRuntime(config, image_backend=_NotYetEnteredEngine()).bridge_report()
+    expected = (
+        "bridge agent: announced as 'SD-WebUI Stable Horde Worker Bridge' version 1; the image backend declares "
+        "what it runs when it starts, and the start of run says then which requests the horde will never send"
+    )
+    assert report == (expected,)
+    demo = WorkerRuntime(config, image_backend=DemoImageBackend()).bridge_report()
+    assert demo[0].startswith("the horde will never send this worker img2img")

@@ -48,6 +48,7 @@ from horde_sdk.worker.bridge_capabilities import (
     describe_image_bridge,
     describe_text_bridge,
     describe_unrunnable_image_requests,
+    parse_bridge_agent,
 )
 from horde_sdk.worker.dispatch.ai_horde import (
     DispatchedJob,
@@ -376,7 +377,15 @@ class WorkerRuntime:
     def _bridge_lines(self) -> list[tuple[WORKER_TYPE, str]]:
         lines: list[tuple[WORKER_TYPE, str]] = []
         flags = self.image_feature_flags
-        if flags is not None and self._image_backend is not None:
+        if flags is not None and self._image_backend is not None and not self._image_backend.features.samplers:
+            # An engine backend learns what it runs from its engine when it starts (no sampler declared yet).
+            name, version = parse_bridge_agent(self.bridge_agent(WORKER_TYPE.image))
+            waiting = (
+                f"bridge agent: announced as {name!r} version {version}; the image backend declares what it runs "
+                "when it starts, and the start of run says then which requests the horde will never send"
+            )
+            lines.append((WORKER_TYPE.image, waiting))
+        elif flags is not None and self._image_backend is not None:
             agent = self.bridge_agent(WORKER_TYPE.image)
             configured = self._config.bridge_agent is not None
             lines.append((WORKER_TYPE.image, describe_image_bridge(agent, flags.served, configured=configured)))

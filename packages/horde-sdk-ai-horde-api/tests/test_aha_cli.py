@@ -96,7 +96,8 @@ def test_image_writes_files_and_lists_them(tmp_path: Path, capsys: pytest.Captur
     assert captured.err == ""  # not a terminal: no progress
     body = harness.horde.requests[0]
     assert b'"models":["fake-model"]' in body.content
-    assert harness.options["api_key"] == "0000000000"
+    assert "api_key" not in harness.options  # the client adds the anonymous key where one is needed
+    assert body.headers["apikey"] == "0000000000"
     assert harness.options["base_url"] == "https://aihorde.net/api"
 
 

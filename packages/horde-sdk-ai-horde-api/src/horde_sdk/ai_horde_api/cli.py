@@ -34,7 +34,6 @@ from horde_sdk.ai_horde_api.__about__ import __version__
 from horde_sdk.ai_horde_api.apimodels.alchemy import AlchemyAsyncRequest
 from horde_sdk.ai_horde_api.apimodels.generate_image import ImageGenerateAsyncRequest, image_as_api_text
 from horde_sdk.ai_horde_api.apimodels.generate_text import TextGenerateAsyncRequest
-from horde_sdk.ai_horde_api.consts import ANON_API_KEY
 from horde_sdk.ai_horde_api.endpoints import AI_HORDE_BASE_URL
 from horde_sdk.ai_horde_api.progress import JOB_STATE, GenerationProgress
 from horde_sdk.ai_horde_api.results import (
@@ -390,11 +389,13 @@ def main(argv: Sequence[str] | None = None, *, client_factory: ClientFactory | N
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
-    options = {
+    options: dict[str, Any] = {
         "base_url": args.api_url or os.environ.get("AI_HORDE_URL") or AI_HORDE_BASE_URL,
-        "api_key": args.api_key or os.environ.get("AI_HORDE_API_KEY") or ANON_API_KEY,
         "client_agent": args.client_agent or CLI_CLIENT_AGENT,
     }
+    api_key = args.api_key or os.environ.get("AI_HORDE_API_KEY")
+    if api_key:
+        options["api_key"] = api_key  # without one, the client sends the anonymous key where a key is needed
     progress = _Progress(sys.stderr)
     try:
         with (client_factory or _default_factory)(options) as client:

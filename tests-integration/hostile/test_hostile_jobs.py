@@ -29,7 +29,7 @@ from horde_sdk.generic_api.exceptions import (
 from horde_sdk.generic_api.settings import HordeClientSettings, HordeTimeouts
 
 JOB_ID = "00000000-1111-2222-3333-444444444444"
-JOB_TIMEOUT = 0.5
+JOB_TIMEOUT = 1.2  # well above a loaded machine's submit time, well below the 5 s drip
 QUICK = PollingPolicy(first_delay=0.05, floor=0.05, ceiling=0.1, backoff_start=0.05)
 PROGRESS = {
     "finished": 0,

@@ -29,7 +29,7 @@ from horde_sdk.generic_api.transport import AsyncTransport, SyncTransport
 KEY = "hostile-test-key-0123456789"
 HEARTBEAT = "/api/v2/status/heartbeat"
 OK_BODY = json.dumps({"message": "OK", "version": "4.0.0"}).encode()
-DEADLINE = 0.6
+DEADLINE = 1.0
 
 
 def _options(server_url: str, **settings: object) -> dict[str, object]:

@@ -96,13 +96,17 @@ async def fetch_input_images(
     async def one(image: ImageToDownload) -> None:
         results[image.location] = await _fetch(transport, image, seconds_per_image, max_bytes)
 
+    # The failure is raised after the ``except*`` block, not inside it: CPython before 3.11.4 wraps an exception
+    # raised inside ``except*`` in a new ExceptionGroup (gh-103590), which callers would not recognise.
+    failure: BaseException | None = None
     try:
         async with anyio.create_task_group() as group:
             for image in images:
                 group.start_soon(one, image)
     except* InputDownloadError as failures:
-        first = failures.exceptions[0]
-        raise first from None
+        failure = failures.exceptions[0]
+    if failure is not None:
+        raise failure from None
     return results
 
 

@@ -68,10 +68,10 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import anyio
-import httpcore
 import httpx
 
 from horde_sdk.generic_api.consts import DEFAULT_MAX_RESPONSE_BYTES
@@ -81,6 +81,7 @@ from horde_sdk.generic_api.settings import HordeTimeouts
 
 if TYPE_CHECKING:
     import aiohttp
+    import httpcore
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -155,17 +156,28 @@ def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
     return remaining if timeout is None else min(timeout, remaining)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every wait ends at the current exchange's deadline."""
+def _httpcore() -> ModuleType:
+    """httpcore, imported when first needed: only a sync client uses it here, and importing the SDK stays light."""
+    import httpcore  # noqa: PLC0415 - deferred on purpose (import time of the light client)
+
+    return httpcore
+
+
+class _DeadlineStream:
+    """A network stream whose every wait ends at the current exchange's deadline.
+
+    It has the methods of ``httpcore.NetworkStream`` (httpcore's connections only call them), without subclassing
+    it, so that httpcore is imported only when a sync client is made.
+    """
 
     def __init__(self, inner: httpcore.NetworkStream) -> None:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+        return self._inner.read(max_bytes, _time_left(timeout, _httpcore().ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, _time_left(timeout, _httpcore().WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -175,17 +187,20 @@ class _DeadlineStream(httpcore.NetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         return _DeadlineStream(
-            self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+            self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, _httpcore().ConnectTimeout))
         )
 
     def get_extra_info(self, info: str) -> Any:  # noqa: ANN401 - whatever the wrapped stream says
         return self._inner.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """A network backend whose connections wait at most until the current exchange's deadline."""
+class _DeadlineBackend:
+    """A network backend whose connections wait at most until the current exchange's deadline.
+
+    It has the methods of ``httpcore.NetworkBackend`` without subclassing it (see `_DeadlineStream`).
+    """
 
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
@@ -197,16 +212,16 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: typing.Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         stream = self._inner.connect_tcp(
-            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            host, port, _time_left(timeout, _httpcore().ConnectTimeout), local_address, socket_options
         )
         return _DeadlineStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: typing.Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(path, _time_left(timeout, httpcore.ConnectTimeout), socket_options)
+    ) -> _DeadlineStream:
+        stream = self._inner.connect_unix_socket(path, _time_left(timeout, _httpcore().ConnectTimeout), socket_options)
         return _DeadlineStream(stream)
 
     def sleep(self, seconds: float) -> None:
@@ -217,7 +232,7 @@ def _guard_pool(transport: object) -> None:
     """Wrap the network backend of an httpx default transport's pool (idempotent; unknown ones untouched)."""
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _DeadlineBackend):
+    if isinstance(backend, _httpcore().NetworkBackend):
         pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]  # checked just above
 
 

@@ -82,9 +82,12 @@ def test_unset_image_and_alchemy_backends_give_none() -> None:
 
 def test_demo_builtins_for_every_kind() -> None:
     config = CombinedWorkerDeployConfig(image_backend="demo", alchemy_backend="demo", text_backend="demo")
-    assert isinstance(load_image_backend(config), DemoImageBackend)
-    assert isinstance(load_alchemy_backend(config), DemoAlchemyBackend)
-    assert isinstance(load_text_backend(config), DemoTextBackend)
+    image, alchemy, text = load_image_backend(config), load_alchemy_backend(config), load_text_backend(config)
+    # The built-in name picks the demo class of each kind, and each kind gets its own, usable backend.
+    assert (type(image), type(alchemy), type(text)) == (DemoImageBackend, DemoAlchemyBackend, DemoTextBackend)
+    assert (image.name, alchemy.name, text.name) == ("demo", "demo", "demo")
+    assert image.features == DemoImageBackend().features
+    assert image.features.samplers, "the demo image backend announces the samplers it draws with"
 
 
 def test_koboldai_is_the_default_text_backend_at_kai_url() -> None:

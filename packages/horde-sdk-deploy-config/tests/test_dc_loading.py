@@ -284,7 +284,7 @@ def test_key_of_another_kind_is_named_as_such() -> None:
 
 
 def test_non_text_keys_are_unknown() -> None:
-    report = parse_deploy_config_with_report({1: "x"}, ImageWorkerDeployConfig, environ=NO_ENV)
+    report = parse_deploy_config_with_report({1: "x"}, ImageWorkerDeployConfig, environ=NO_ENV)  # type: ignore[dict-item]  # an int key on purpose: the case under test
     assert report.warnings[0].key == "1"
 
 
@@ -404,7 +404,7 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
 
 def test_mapping_required() -> None:
     with pytest.raises(DeployConfigError, match="<mapping>: must hold a mapping"):
-        parse_deploy_config(["a"], environ=NO_ENV)  # type: ignore[call-overload]
+        parse_deploy_config(["a"], environ=NO_ENV)  # type: ignore[call-overload]  # a list on purpose: the error under test
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -560,7 +560,7 @@ def test_failed_loading_never_changes_the_callers_data() -> None:
 def test_configurations_are_frozen_and_hashable(config_type: type[BaseWorkerDeployConfig]) -> None:
     config = config_type()
     with pytest.raises(pydantic.ValidationError):
-        config.max_threads = 4  # type: ignore[misc]
+        config.max_threads = 4
     assert hash(config) == hash(config_type())
     assert config.model_copy() == config
 
@@ -570,14 +570,14 @@ def test_nested_values_are_immutable() -> None:
     assert isinstance(config.blacklist, tuple)
     assert isinstance(config.models_to_load.names, tuple)
     with pytest.raises(pydantic.ValidationError):
-        config.models_to_load.names = ()  # type: ignore[misc]
+        config.models_to_load.names = ()
     with pytest.raises(pydantic.ValidationError):
-        config.ram_to_leave_free.percent = 1  # type: ignore[misc]
+        config.ram_to_leave_free.percent = 1
 
 
 def test_direct_construction_rejects_unknown_fields() -> None:
     with pytest.raises(pydantic.ValidationError):
-        ImageWorkerDeployConfig(kai_url="http://x")  # type: ignore[call-arg]
+        ImageWorkerDeployConfig(kai_url="http://x")  # type: ignore[call-arg]  # an unknown field on purpose: the error under test
 
 
 def test_effective_config_round_trips() -> None:

@@ -130,7 +130,7 @@ def test_worker_support_comparison() -> None:
 
 def test_comparing_different_kinds_of_flags_is_an_error() -> None:
     with pytest.raises(TypeError, match="cannot compare"):
-        ImageGenerationFeatureFlags().get_unmet_requirements(TextGenerationFeatureFlags())  # type: ignore[arg-type]
+        ImageGenerationFeatureFlags().get_unmet_requirements(TextGenerationFeatureFlags())  # type: ignore[arg-type]  # flags of another kind, the error under test
 
 
 def test_text_feature_flags() -> None:
@@ -193,7 +193,7 @@ def test_every_known_form_has_a_dedicated_class(form: KNOWN_ALCHEMY_FORMS) -> No
     parameters = get_alchemy_form_parameters(form.value)
     assert not isinstance(parameters, OtherAlchemyParameters)
     assert parameters.get_form_name() == form.value
-    built = AlchemyParameters(source_image="u", forms=(parameters,))  # type: ignore[arg-type]
+    built = AlchemyParameters(source_image="u", forms=(parameters,))  # type: ignore[arg-type]  # the factory returns the base form class; the field names the union of concrete forms
     assert AlchemyParameters.model_validate(built.model_dump()) == built
 
 

@@ -175,9 +175,9 @@ def test_unknown_known_value_warns_and_is_kept(
     record = records[0]
     assert record.levelno == logging.WARNING
     assert record.name == KNOWN_VALUES_LOGGER_NAME
-    assert record.field == field  # type: ignore[attr-defined]
-    assert record.value == value  # type: ignore[attr-defined]
-    assert record.known_enum == enum.__name__  # type: ignore[attr-defined]
+    assert record.field == field  # type: ignore[attr-defined]  # structlog's extra fields are set on the LogRecord at run time
+    assert record.value == value  # type: ignore[attr-defined]  # structlog's extra fields are set on the LogRecord at run time
+    assert record.known_enum == enum.__name__  # type: ignore[attr-defined]  # structlog's extra fields are set on the LogRecord at run time
     assert field in record.getMessage()
 
 

@@ -401,5 +401,5 @@ def test_required_flags_are_met_by_a_worker_supporting_them(parameters: gp.Image
 @PROPERTY_SETTINGS
 @given(parameters=image_parameters() | text_parameters | alchemy_parameters)
 def test_number_of_expected_results(parameters: gp.ComposedParameterSetBase) -> None:
-    expected = len(parameters.forms) if isinstance(parameters, gp.AlchemyParameters) else parameters.batch_size  # type: ignore[attr-defined]
+    expected = len(parameters.forms) if isinstance(parameters, gp.AlchemyParameters) else parameters.batch_size  # type: ignore[attr-defined]  # only image and text parameters have batch_size; the isinstance picks them
     assert parameters.get_number_expected_results() == expected >= 1

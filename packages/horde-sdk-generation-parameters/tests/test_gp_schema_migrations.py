@@ -30,7 +30,7 @@ def test_current_version_is_stamped_on_every_parameter_set() -> None:
     assert GENERATION_PARAMETERS_SCHEMA_VERSION == 1
     assert ImageGenerationParameters(prompt="x").schema_version == 1
     assert TextGenerationParameters(prompt="x").schema_version == 1
-    assert AlchemyParameters(source_image="u", forms=({"kind": "nsfw"},)).schema_version == 1  # type: ignore[arg-type]
+    assert AlchemyParameters(source_image="u", forms=({"kind": "nsfw"},)).schema_version == 1  # type: ignore[arg-type]  # a raw mapping on purpose: the validator parses it into a form
     assert ImageGenerationParametersTemplate().schema_version == 1
     assert ImageGenerationParameters(prompt="x").model_dump()["schema_version"] == 1
 

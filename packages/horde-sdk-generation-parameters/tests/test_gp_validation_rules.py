@@ -220,7 +220,7 @@ def test_values_are_never_turned_into_none() -> None:
 
 
 def test_integer_seeds_become_text() -> None:
-    assert ImageGenerationParameters(prompt="a cat", seed=42).seed == "42"  # type: ignore[arg-type]
+    assert ImageGenerationParameters(prompt="a cat", seed=42).seed == "42"  # type: ignore[arg-type]  # an int seed on purpose: the validator turns it into text
     assert ImageGenerationParameters(prompt="a cat", seed="The little seed that could").seed == (
         "The little seed that could"
     )

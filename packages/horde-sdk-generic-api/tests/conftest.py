@@ -113,7 +113,7 @@ class JobCreatedResponse(HordeResponseBaseModel, ResponseRequiringFollowUpMixin)
         return self.id_
 
     def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
-        return [CancelJobRequest(id_=self.id_)]
+        return [CancelJobRequest(id_=self.id_)]  # type: ignore[call-arg]  # pydantic's plugin knows the field by its alias id
 
 
 class JobStatusResponse(HordeResponseBaseModel):

@@ -97,7 +97,7 @@ def test_models_are_frozen_hashable_and_equal_by_fields(api):
     assert hash(first) == hash(second)
     assert first.time_constructed <= second.time_constructed
     with pytest.raises(ValidationError, match="frozen"):
-        first.done = False  # type: ignore[misc]
+        first.done = False
     request = api.JobStatusRequest(id_="x")
     assert request == api.JobStatusRequest.model_validate(request.model_dump())
     assert hash(request) == hash(api.JobStatusRequest(id_="x"))
@@ -205,7 +205,7 @@ def test_nested_responses_are_built_without_a_python_hook_per_entry(monkeypatch:
         lambda: _Entry.model_validate_json('{"name": "a"}'),
         lambda: _Entry.model_validate_strings({"name": "a"}),
         lambda: _Entry.model_construct(name="a"),
-        lambda: _Entries([_Entry(name="a")]),
+        lambda: _Entries([_Entry(name="a")]),  # type: ignore[arg-type]  # a list on purpose: validation makes it the tuple
         lambda: _Entries.model_validate_json('[{"name": "a"}]'),
     ],
 )

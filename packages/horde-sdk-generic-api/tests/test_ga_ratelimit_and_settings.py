@@ -99,7 +99,7 @@ def test_client_uses_the_limiter(api, client_kwargs):
 @pytest.mark.parametrize("bad", [0, -1, float("inf"), None, True])
 def test_timeouts_must_be_positive_finite_numbers(bad):
     with pytest.raises(ValueError, match="positive finite"):
-        HordeTimeouts(read=bad)  # type: ignore[arg-type]
+        HordeTimeouts(read=bad)
 
 
 def test_default_timeouts_exist():

@@ -163,7 +163,7 @@ def test_query_named_fields_of_a_body_request_go_in_the_body(api):
 
 
 def test_delete_carries_a_body_only_when_the_request_says_so(api):
-    class DeleteWithBody(api.CancelJobRequest):
+    class DeleteWithBody(api.CancelJobRequest):  # type: ignore[name-defined,misc]  # api is a SimpleNamespace, its classes unknown to mypy
         reason: str = "no longer needed"
 
     core = RequestCore(HordeClientSettings(), path_fields=api.FakePathFields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -24,10 +25,13 @@ from horde_sdk.generic_api.exceptions import (
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPIManualClient, GenericHordeAPIManualClient
 from horde_sdk.generic_api.settings import RetryPolicy
 
+if TYPE_CHECKING:
+    from conftest import ScriptedServer
+
 NO_RETRY = RetryPolicy.disabled()
 
 
-def make_client(server, client_kwargs, **extra):
+def make_client(server: ScriptedServer, client_kwargs: dict[str, Any], **extra: Any) -> GenericHordeAPIManualClient:
     return GenericHordeAPIManualClient(http_client=server.sync_client(), retry=NO_RETRY, **client_kwargs, **extra)
 
 

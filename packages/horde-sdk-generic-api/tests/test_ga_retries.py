@@ -40,7 +40,7 @@ def run_flow(core: RequestCore, request, outcomes):
         return error, actions
 
 
-def json_response(status, body, headers=None):
+def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> RawResponse:
     import json
 
     return RawResponse(status_code=status, headers=headers or {}, content=json.dumps(body).encode())
@@ -144,7 +144,7 @@ def test_sync_client_obeys_retry_after_over_the_wire(server, api, client_kwargs)
     )
     with GenericHordeAPIManualClient(http_client=server.sync_client(), **client_kwargs) as client:
         started = time.monotonic()
-        response = client.submit_request(api.HeartbeatRequest())
+        response = client.submit_request(api.HeartbeatRequest(), api.HeartbeatResponse)
         elapsed = time.monotonic() - started
     assert response.message == "ok"
     assert server.count("GET /api/v2/status/heartbeat") == 2
@@ -165,7 +165,7 @@ async def test_async_client_retries_get_after_read_timeout(server, api, client_k
     async with GenericAsyncHordeAPIManualClient(
         http_client=server.async_client(), retry=FAST, **client_kwargs
     ) as client:
-        status = await client.submit_request(api.JobStatusRequest(id_="j"))
+        status = await client.submit_request(api.JobStatusRequest(id_="j"), api.JobStatusResponse)
     assert status.done is False
     assert server.count("GET /api/v2/jobs/j") == 2
 
@@ -179,7 +179,7 @@ async def test_async_client_obeys_retry_after(server, api, client_kwargs):
     )
     async with GenericAsyncHordeAPIManualClient(http_client=server.async_client(), **client_kwargs) as client:
         started = time.monotonic()
-        created = await client.submit_request(api.CreateJobRequest(prompt="a"))
+        created = await client.submit_request(api.CreateJobRequest(prompt="a"), api.JobCreatedResponse)
     assert created.id_ == "j9"
     assert time.monotonic() - started >= 0.15
 

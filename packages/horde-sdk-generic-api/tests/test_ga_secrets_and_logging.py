@@ -8,6 +8,7 @@ import httpx
 import pytest
 import structlog
 
+from horde_sdk.generic_api.core import RawResponse
 from horde_sdk.generic_api.exceptions import HordeError
 from horde_sdk.generic_api.generic_clients import GenericAsyncHordeAPISession, GenericHordeAPISession
 from horde_sdk.generic_api.log import REDACTED, get_logger, redact_text
@@ -16,6 +17,9 @@ from horde_sdk.generic_api.settings import HordeClientSettings, RetryPolicy
 CANARY = "canary-KEY-0f9e8d7c6b5a"
 FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.001)
 
+# POSTs echoing_handler has answered in this test (the first is refused with 503, the next with 401).
+ECHO_POSTS = {"calls": 0}
+
 
 def echoing_handler(request: httpx.Request) -> httpx.Response:
     """A hostile server: it echoes the key back in error messages and sends presigned URLs."""
@@ -23,8 +27,8 @@ def echoing_handler(request: httpx.Request) -> httpx.Response:
     if request.url.path.endswith("/heartbeat"):
         return httpx.Response(200, json={"message": f"hello {key} https://r2.example/x?X-Amz-Signature=zzz"})
     if request.method == "POST":
-        echoing_handler.calls += 1  # type: ignore[attr-defined]
-        if echoing_handler.calls == 1:  # type: ignore[attr-defined]
+        ECHO_POSTS["calls"] += 1
+        if ECHO_POSTS["calls"] == 1:
             return httpx.Response(503, json={"message": f"busy, key {key}", "rc": "Busy"})
         return httpx.Response(401, json={"message": f"Invalid API key {key}", "rc": "InvalidAPIKey"})
     return httpx.Response(400, json={"message": "bad", "errors": {"apikey": f"{key} is wrong"}})
@@ -35,7 +39,7 @@ def everything_in(records: list[logging.LogRecord]) -> str:
 
 
 def test_canary_key_never_leaks_sync(api, client_kwargs, caplog):
-    echoing_handler.calls = 0  # type: ignore[attr-defined]
+    ECHO_POSTS["calls"] = 0
     caplog.set_level(logging.DEBUG)
     texts: list[str] = []
     session = GenericHordeAPISession(
@@ -67,7 +71,7 @@ def test_canary_key_never_leaks_sync(api, client_kwargs, caplog):
 
 @pytest.mark.anyio
 async def test_canary_key_never_leaks_async(api, client_kwargs, caplog):
-    echoing_handler.calls = 0  # type: ignore[attr-defined]
+    ECHO_POSTS["calls"] = 0
     caplog.set_level(logging.DEBUG)
     async with GenericAsyncHordeAPISession(
         http_client=httpx.AsyncClient(transport=httpx.MockTransport(echoing_handler)),
@@ -96,8 +100,8 @@ def test_logger_redacts_sensitive_keys_secrets_and_url_queries(caplog):
     assert "s3cr3t" not in text
     assert "X-Amz-Signature" not in text
     assert "Bearer x" not in text
-    assert record.apikey == REDACTED  # type: ignore[attr-defined]
-    assert record.url == f"https://bucket.example/img.webp?{REDACTED}"  # type: ignore[attr-defined]
+    assert record.apikey == REDACTED
+    assert record.url == f"https://bucket.example/img.webp?{REDACTED}"
 
 
 def test_library_logging_configures_nothing_globally(api):
@@ -126,6 +130,7 @@ def test_httpx_own_log_never_shows_a_presigned_query(caplog, client_kwargs):
     http_client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, content=b"RIFF")))
     with GenericHordeAPIManualClient(http_client=http_client, **client_kwargs) as client:
         outcome = client.transport.send_raw("GET", presigned)
+    assert isinstance(outcome, RawResponse), outcome
     assert outcome.status_code == 200
     httpx_records = [record for record in caplog.records if record.name == "httpx"]
     assert httpx_records, "httpx logs each request at INFO"

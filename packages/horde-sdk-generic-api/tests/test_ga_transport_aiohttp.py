@@ -118,7 +118,7 @@ def test_backend_choice_is_checked_before_anything_is_sent() -> None:
     import httpx
 
     with pytest.raises(ValueError, match="backend must be"):
-        AsyncTransport(TIMEOUTS, backend="requests")  # type: ignore[arg-type] # the mistake under test
+        AsyncTransport(TIMEOUTS, backend="requests")  # type: ignore[arg-type]  # the mistake under test
     with pytest.raises(ValueError, match="cannot be injected"):
         AsyncTransport(TIMEOUTS, httpx.AsyncClient(), backend="aiohttp")
 

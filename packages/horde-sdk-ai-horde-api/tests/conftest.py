@@ -606,9 +606,10 @@ class Surface:
 
 def _api_model_name(cls: type[Any]) -> str | None:
     try:
-        return cls.get_api_model_name()  # type: ignore[no-any-return]
+        name: str | None = cls.get_api_model_name()
     except Exception:
         return None
+    return name
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     DeleteAlchemyRequest,
 )
 from horde_sdk.ai_horde_api.consts import ALCHEMY_FORM_STATE, ALCHEMY_REQUEST_STATE
+from horde_sdk.ai_horde_api.fields import JobID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generation_parameters import (
     KNOWN_ALCHEMY_FORMS,
@@ -24,6 +25,7 @@ from horde_sdk.generation_parameters import (
     FacefixAlchemyParameters,
     UpscaleAlchemyParameters,
 )
+from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import FollowUpTracker, PreparedRequest, RawResponse, RequestCore
 from horde_sdk.generic_api.decoration import is_unequatable, is_unhashable
 from horde_sdk.generic_api.settings import HordeClientSettings
@@ -40,13 +42,13 @@ def _core() -> RequestCore:
     )
 
 
-def _build(request: object) -> PreparedRequest:
-    return _core().build(request)  # type: ignore[arg-type]
+def _build(request: HordeRequest) -> PreparedRequest:
+    return _core().build(request)
 
 
-def _parse(request: object, status: int, body: bytes) -> object:
+def _parse(request: HordeRequest, status: int, body: bytes) -> HordeResponse:
     core = _core()
-    return core.parse(request, core.build(request), RawResponse(status, {}, body))  # type: ignore[arg-type]
+    return core.parse(request, core.build(request), RawResponse(status, {}, body))
 
 
 STATUS_PROCESSING = b"""{"state": "processing", "forms": [
@@ -123,7 +125,7 @@ def test_async_202_is_cleaned_up_with_the_alchemy_cancel():
 
 
 def test_status_has_an_overall_state_and_a_state_and_result_per_form():
-    response = _parse(AlchemyStatusRequest(id=JOB_ID), 200, STATUS_DONE)
+    response = _parse(AlchemyStatusRequest(id=JobID(JOB_ID)), 200, STATUS_DONE)
     assert isinstance(response, AlchemyStatusResponse)
     assert response.state == ALCHEMY_REQUEST_STATE.done
     assert response.is_done()
@@ -144,15 +146,15 @@ def test_follow_up_settles_when_done_and_on_cancel():
     tracker = FollowUpTracker()
     submit = AlchemyAsyncRequest(forms=(AlchemyFormEntry(name="caption"),), source_image="https://e.com/x.webp")
     accepted = b'{"id": "' + JOB_ID.encode() + b'"}'
-    tracker.observe(submit, _parse(submit, 202, accepted))  # type: ignore[arg-type]
-    status = AlchemyStatusRequest(id=JOB_ID)
-    tracker.observe(status, _parse(status, 200, STATUS_PROCESSING))  # type: ignore[arg-type]
-    assert tracker.pending_keys == (JOB_ID,)
-    tracker.observe(status, _parse(status, 200, STATUS_DONE))  # type: ignore[arg-type]
+    tracker.observe(submit, _parse(submit, 202, accepted))
+    status = AlchemyStatusRequest(id=JobID(JOB_ID))
+    tracker.observe(status, _parse(status, 200, STATUS_PROCESSING))
+    assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
+    tracker.observe(status, _parse(status, 200, STATUS_DONE))
     assert tracker.pending_keys == ()
 
-    tracker.observe(submit, _parse(submit, 202, accepted))  # type: ignore[arg-type]
-    cancel = DeleteAlchemyRequest(id=JOB_ID)
+    tracker.observe(submit, _parse(submit, 202, accepted))
+    cancel = DeleteAlchemyRequest(id=JobID(JOB_ID))
     cancelled = _parse(cancel, 200, STATUS_PARTIAL)
     assert isinstance(cancelled, AlchemyStatusResponse)
     assert cancelled.state == ALCHEMY_REQUEST_STATE.partial
@@ -164,7 +166,7 @@ def test_follow_up_settles_when_done_and_on_cancel():
 
 def test_unknown_states_and_forms_are_kept():
     body = b'{"state": "shimmering", "forms": [{"form": "sketchify", "state": "glowing"}]}'
-    response = _parse(AlchemyStatusRequest(id=JOB_ID), 200, body)
+    response = _parse(AlchemyStatusRequest(id=JobID(JOB_ID)), 200, body)
     assert isinstance(response, AlchemyStatusResponse)
     assert response.state == "shimmering"
     assert response.forms is not None

@@ -178,7 +178,7 @@ def test_ctrl_c_cancels_on_the_server_and_exits_130(
         if harness.horde.jobs:
             raise KeyboardInterrupt
 
-    harness.clock.sleep = interrupt  # type: ignore[method-assign]
+    harness.clock.sleep = interrupt
     assert harness.run("text", "Once upon a time") == 130
     assert "interrupted" in capsys.readouterr().err
     assert len(harness.horde.jobs) == 1

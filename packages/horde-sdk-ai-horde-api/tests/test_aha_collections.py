@@ -21,6 +21,7 @@ from horde_sdk.ai_horde_api.apimodels.collections import (
 from horde_sdk.ai_horde_api.apimodels.common import ResponseModelStylesShort, SimpleResponse
 from horde_sdk.ai_horde_api.apimodels.styles import ModifyStyleResponse
 from horde_sdk.ai_horde_api.consts import MODEL_TYPE
+from horde_sdk.ai_horde_api.fields import CollectionID, StyleID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.core import RequestCore
@@ -50,7 +51,7 @@ def _core() -> RequestCore:
 
 WIRE_CASES: list[Any] = [
     pytest.param(
-        AllCollectionsRequest(sort="age", page=3, type_="text"),
+        AllCollectionsRequest(sort="age", page=3, type_="text"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
         "GET",
         "/v2/collections",
         [("page", "3"), ("sort", "age"), ("type", "text")],
@@ -75,7 +76,7 @@ WIRE_CASES: list[Any] = [
         id="create",
     ),
     pytest.param(
-        SingleCollectionRequest(collection_id=COLLECTION_ID),
+        SingleCollectionRequest(collection_id=CollectionID(COLLECTION_ID)),
         "GET",
         f"/v2/collections/{COLLECTION_ID}",
         [],
@@ -83,7 +84,7 @@ WIRE_CASES: list[Any] = [
         id="by-id",
     ),
     pytest.param(
-        ModifyCollectionRequest(collection_id=COLLECTION_ID, public=True),
+        ModifyCollectionRequest(collection_id=CollectionID(COLLECTION_ID), public=True),
         "PATCH",
         f"/v2/collections/{COLLECTION_ID}",
         [],
@@ -91,7 +92,7 @@ WIRE_CASES: list[Any] = [
         id="modify",
     ),
     pytest.param(
-        ModifyCollectionRequest(collection_id=COLLECTION_ID, name="renamed"),
+        ModifyCollectionRequest(collection_id=CollectionID(COLLECTION_ID), name="renamed"),
         "PATCH",
         f"/v2/collections/{COLLECTION_ID}",
         [],
@@ -99,7 +100,7 @@ WIRE_CASES: list[Any] = [
         id="modify-name",
     ),
     pytest.param(
-        DeleteCollectionRequest(collection_id=COLLECTION_ID, apikey="owner-key"),
+        DeleteCollectionRequest(collection_id=CollectionID(COLLECTION_ID), apikey="owner-key"),
         "DELETE",
         f"/v2/collections/{COLLECTION_ID}",
         [],
@@ -129,7 +130,7 @@ def test_request_goes_on_the_wire_as_documented(
 
 
 def test_the_type_query_field_takes_its_wire_name_too() -> None:
-    assert AllCollectionsRequest(type="image") == AllCollectionsRequest(type_="image")
+    assert AllCollectionsRequest(type="image") == AllCollectionsRequest(type_="image")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
 
 
 COLLECTION_JSON = {
@@ -170,7 +171,7 @@ def test_collection_answer_fields() -> None:
     assert collection.type_ is MODEL_TYPE.image
     assert collection.styles is not None
     assert collection.styles[0] == ResponseModelStylesShort(
-        name="db0#1::style::moody portraits", id="5a3b1c2d-0000-4000-8000-00000000abcd"
+        name="db0#1::style::moody portraits", id=StyleID("5a3b1c2d-0000-4000-8000-00000000abcd")
     )
 
 

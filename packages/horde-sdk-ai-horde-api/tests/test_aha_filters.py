@@ -25,6 +25,7 @@ from horde_sdk.ai_horde_api.apimodels.filters import (
     SingleFilterRequest,
     SingleFilterResponse,
 )
+from horde_sdk.ai_horde_api.fields import FilterID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.core import RawResponse, RequestCore
@@ -88,9 +89,9 @@ WIRE_CASES: list[Any] = [
     pytest.param(
         AllFilterRegexesRequest(filter_type=11), "GET", "/v2/filters/regex", [("filter_type", "11")], None, id="regex"
     ),
-    pytest.param(SingleFilterRequest(filter_id="42"), "GET", "/v2/filters/42", [], None, id="single"),
+    pytest.param(SingleFilterRequest(filter_id=FilterID("42")), "GET", "/v2/filters/42", [], None, id="single"),
     pytest.param(
-        ModifyFilterRequest(filter_id="42", regex="ab.*", replacement="cat"),
+        ModifyFilterRequest(filter_id=FilterID("42"), regex="ab.*", replacement="cat"),
         "PATCH",
         "/v2/filters/42",
         [],
@@ -98,14 +99,14 @@ WIRE_CASES: list[Any] = [
         id="modify",
     ),
     pytest.param(
-        ModifyFilterRequest(filter_id="42", filter_type=12),
+        ModifyFilterRequest(filter_id=FilterID("42"), filter_type=12),
         "PATCH",
         "/v2/filters/42",
         [],
         {"filter_type": 12},
         id="modify-type",
     ),
-    pytest.param(DeleteFilterRequest(filter_id="42"), "DELETE", "/v2/filters/42", [], None, id="delete"),
+    pytest.param(DeleteFilterRequest(filter_id=FilterID("42")), "DELETE", "/v2/filters/42", [], None, id="delete"),
 ]
 
 
@@ -125,7 +126,7 @@ def test_new_filters_keep_to_the_documented_types() -> None:
     with pytest.raises(ValueError, match="greater than or equal to 10"):
         CreateFilterRequest(regex="x", filter_type=9)
     with pytest.raises(ValueError, match="less than or equal to 29"):
-        ModifyFilterRequest(filter_id="1", filter_type=30)
+        ModifyFilterRequest(filter_id=FilterID("1"), filter_type=30)
     assert CreateFilterRequest(regex="x", filter_type=29).replacement == ""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import logging
 from http import HTTPMethod, HTTPStatus
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -42,6 +43,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     split_prompt,
 )
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, METADATA_TYPE, METADATA_VALUE, WARNING_CODE
+from horde_sdk.ai_horde_api.fields import GenerationID, JobID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_SCHEDULERS,
@@ -57,6 +59,7 @@ from horde_sdk.generation_parameters import (
     RemixGenerationParameters,
     TIEntry,
 )
+from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import FollowUpTracker, PreparedRequest, RawResponse, RequestCore
 from horde_sdk.generic_api.settings import HordeClientSettings
 
@@ -66,23 +69,23 @@ GEN_ID_2 = "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"
 WORKER_ID = "f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9"
 
 
-def _core(**settings: object) -> RequestCore:
+def _core(**settings: Any) -> RequestCore:
     return RequestCore(
-        HordeClientSettings(**settings),  # type: ignore[arg-type]
+        HordeClientSettings(**settings),
         header_fields=AIHordeHeaderFields,
         query_fields=AIHordeQueryFields,
         path_fields=AIHordePathFields,
     )
 
 
-def _parse(request: object, status: int, body: bytes) -> object:
+def _parse(request: HordeRequest, status: int, body: bytes) -> HordeResponse:
     core = _core()
-    prepared = core.build(request)  # type: ignore[arg-type]
-    return core.parse(request, prepared, RawResponse(status, {}, body))  # type: ignore[arg-type]
+    prepared = core.build(request)
+    return core.parse(request, prepared, RawResponse(status, {}, body))
 
 
-def _build(request: object) -> PreparedRequest:
-    return _core().build(request)  # type: ignore[arg-type]
+def _build(request: HordeRequest) -> PreparedRequest:
+    return _core().build(request)
 
 
 # ---------------------------------------------------------------------------- the operations table
@@ -190,7 +193,7 @@ def test_async_request_refuses_out_of_bounds_values():
     with pytest.raises(ValidationError):
         ImageGenerateAsyncRequest(prompt="")
     with pytest.raises(ValidationError):
-        ImageGenerateAsyncRequest(prompt="x", unknown_field=1)  # type: ignore[call-arg]
+        ImageGenerateAsyncRequest(prompt="x", unknown_field=1)  # type: ignore[call-arg]  # an unknown field on purpose: the error under test
 
 
 ASYNC_202 = (
@@ -258,13 +261,13 @@ def _status_body(done: bool) -> bytes:
 
 
 def test_check_and_status_parse_every_field_the_server_sends():
-    check = _parse(ImageGenerateCheckRequest(id=JOB_ID), 200, CHECK_WAITING)
+    check = _parse(ImageGenerateCheckRequest(id=JobID(JOB_ID)), 200, CHECK_WAITING)
     assert isinstance(check, ImageGenerateCheckResponse)
     assert (check.finished, check.processing, check.restarted, check.waiting) == (0, 1, 0, 1)
     assert (check.done, check.faulted, check.is_possible) == (False, False, True)
     assert (check.wait_time, check.queue_position, check.kudos) == (14, 3, 0.0)
 
-    status = _parse(ImageGenerateStatusRequest(id=JOB_ID), 200, _status_body(done=True))
+    status = _parse(ImageGenerateStatusRequest(id=JobID(JOB_ID)), 200, _status_body(done=True))
     assert isinstance(status, ImageGenerateStatusResponse)
     assert status.shared is False
     assert status.restarted == 1
@@ -284,8 +287,8 @@ def test_check_and_status_parse_every_field_the_server_sends():
 
 def test_check_and_status_requests_are_bodyless_gets():
     for request, path in (
-        (ImageGenerateCheckRequest(id=JOB_ID), "check"),
-        (ImageGenerateStatusRequest(id=JOB_ID), "status"),
+        (ImageGenerateCheckRequest(id=JobID(JOB_ID)), "check"),
+        (ImageGenerateStatusRequest(id=JobID(JOB_ID)), "status"),
     ):
         prepared = _build(request)
         assert prepared.method == "GET"
@@ -293,13 +296,13 @@ def test_check_and_status_requests_are_bodyless_gets():
         assert prepared.json_body is None
         assert prepared.idempotent
     with pytest.raises(ValidationError):
-        ImageGenerateCheckRequest(id="")
+        ImageGenerateCheckRequest(id=JobID(""))
 
 
 def test_unknown_metadata_values_are_kept_with_a_warning(caplog):
     body = _status_body(done=True).replace(b'"download_failed"', b'"some_new_reason"')
     with caplog.at_level(logging.WARNING):
-        status = _parse(ImageGenerateStatusRequest(id=JOB_ID), 200, body)
+        status = _parse(ImageGenerateStatusRequest(id=JobID(JOB_ID)), 200, body)
     assert isinstance(status, ImageGenerateStatusResponse)
     assert status.generations is not None
     assert status.generations[0].gen_metadata is not None
@@ -309,29 +312,29 @@ def test_unknown_metadata_values_are_kept_with_a_warning(caplog):
 def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
     tracker = FollowUpTracker()
     submit = ImageGenerateAsyncRequest(prompt="a cat")
-    tracker.observe(submit, _parse(submit, 202, ASYNC_202))  # type: ignore[arg-type]
-    assert tracker.pending_keys == (JOB_ID,)
+    tracker.observe(submit, _parse(submit, 202, ASYNC_202))
+    assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
 
-    check = ImageGenerateCheckRequest(id=JOB_ID)
-    tracker.observe(check, _parse(check, 200, CHECK_WAITING))  # type: ignore[arg-type]
-    assert tracker.pending_keys == (JOB_ID,)
+    check = ImageGenerateCheckRequest(id=JobID(JOB_ID))
+    tracker.observe(check, _parse(check, 200, CHECK_WAITING))
+    assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
     ((key, (cleanup,)),) = tracker.pending_cleanup_requests()
     assert key == JOB_ID
     assert isinstance(cleanup, DeleteImageGenerateRequest)
 
-    tracker.observe(check, _parse(check, 200, CHECK_DONE))  # type: ignore[arg-type]
+    tracker.observe(check, _parse(check, 200, CHECK_DONE))
     assert tracker.pending_keys == ()
 
-    tracker.observe(submit, _parse(submit, 202, ASYNC_202))  # type: ignore[arg-type]
-    status = ImageGenerateStatusRequest(id=JOB_ID)
-    tracker.observe(status, _parse(status, 200, _status_body(done=False)))  # type: ignore[arg-type]
-    assert tracker.pending_keys == (JOB_ID,)
-    tracker.observe(status, _parse(status, 200, _status_body(done=True)))  # type: ignore[arg-type]
+    tracker.observe(submit, _parse(submit, 202, ASYNC_202))
+    status = ImageGenerateStatusRequest(id=JobID(JOB_ID))
+    tracker.observe(status, _parse(status, 200, _status_body(done=False)))
+    assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
+    tracker.observe(status, _parse(status, 200, _status_body(done=True)))
     assert tracker.pending_keys == ()
 
     # The cancel answers with the status from before the cancel (done: false) and still settles the job.
-    tracker.observe(submit, _parse(submit, 202, ASYNC_202))  # type: ignore[arg-type]
-    cancel = DeleteImageGenerateRequest(id=JOB_ID)
+    tracker.observe(submit, _parse(submit, 202, ASYNC_202))
+    cancel = DeleteImageGenerateRequest(id=JobID(JOB_ID))
     cancelled = _parse(cancel, 200, _status_body(done=False))
     assert isinstance(cancelled, ImageGenerateStatusResponse)
     tracker.observe(cancel, cancelled)
@@ -341,11 +344,11 @@ def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
 # ------------------------------------------------------------------------------------------ rating
 def test_rate_request_posts_the_ratings_without_an_api_key_field():
     request = ImageGenerateRateRequest(
-        id=JOB_ID,
-        best=GEN_ID_1,
+        id=JobID(JOB_ID),
+        best=GenerationID(GEN_ID_1),
         ratings=(
-            AestheticRatingEntry(id=GEN_ID_1, rating=8, artifacts=1),
-            AestheticRatingEntry(id=GEN_ID_2, rating=3),
+            AestheticRatingEntry(id=GenerationID(GEN_ID_1), rating=8, artifacts=1),
+            AestheticRatingEntry(id=GenerationID(GEN_ID_2), rating=3),
         ),
     )
     prepared = _build(request)
@@ -355,9 +358,9 @@ def test_rate_request_posts_the_ratings_without_an_api_key_field():
         "ratings": [{"id": GEN_ID_1, "rating": 8, "artifacts": 1}, {"id": GEN_ID_2, "rating": 3}],
     }
     with pytest.raises(ValidationError):
-        AestheticRatingEntry(id=GEN_ID_1, rating=11)
+        AestheticRatingEntry(id=GenerationID(GEN_ID_1), rating=11)
     with pytest.raises(ValidationError):
-        AestheticRatingEntry(id="short", rating=5)
+        AestheticRatingEntry(id=GenerationID("short"), rating=5)
     response = _parse(request, 200, b'{"reward": 5.0}')
     assert isinstance(response, JobSubmitResponse)
     assert response.reward == 5.0

@@ -16,12 +16,14 @@ from horde_sdk.ai_horde_api.apimodels import (
 )
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, METADATA_TYPE, METADATA_VALUE
 from horde_sdk.ai_horde_api.endpoints import AI_HORDE_API_ENDPOINT_SUBPATH
+from horde_sdk.ai_horde_api.fields import JobID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generation_parameters import (
     KNOWN_TEXT_FORMATTING_OPTIONS,
     ExtraSourceImageEntry,
     TextGenerationParameters,
 )
+from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import FollowUpTracker, PreparedRequest, RawResponse, RequestCore
 from horde_sdk.generic_api.settings import HordeClientSettings
 
@@ -38,13 +40,13 @@ def _core() -> RequestCore:
     )
 
 
-def _build(request: object) -> PreparedRequest:
-    return _core().build(request)  # type: ignore[arg-type]
+def _build(request: HordeRequest) -> PreparedRequest:
+    return _core().build(request)
 
 
-def _parse(request: object, status: int, body: bytes) -> object:
+def _parse(request: HordeRequest, status: int, body: bytes) -> HordeResponse:
     core = _core()
-    return core.parse(request, core.build(request), RawResponse(status, {}, body))  # type: ignore[arg-type]
+    return core.parse(request, core.build(request), RawResponse(status, {}, body))
 
 
 def _status(done: bool, finished: int = 1) -> bytes:
@@ -107,7 +109,7 @@ def test_dry_run_needs_no_follow_up():
 
 
 def test_status_parses_every_field():
-    response = _parse(TextGenerateStatusRequest(id=JOB_ID), 200, _status(done=True))
+    response = _parse(TextGenerateStatusRequest(id=JobID(JOB_ID)), 200, _status(done=True))
     assert isinstance(response, TextGenerateStatusResponse)
     assert response.done is True
     assert response.kudos == 6.0
@@ -120,7 +122,7 @@ def test_status_parses_every_field():
     censored = _status(done=True).replace(
         b'"gen_metadata": []', b'"gen_metadata": [{"type": "censorship", "value": "csam"}]'
     )
-    parsed = _parse(TextGenerateStatusRequest(id=JOB_ID), 200, censored)
+    parsed = _parse(TextGenerateStatusRequest(id=JobID(JOB_ID)), 200, censored)
     assert isinstance(parsed, TextGenerateStatusResponse)
     assert parsed.generations is not None
     assert parsed.generations[0].gen_metadata is not None
@@ -131,27 +133,27 @@ def test_status_parses_every_field():
 def test_cancelled_text_request_that_keeps_saying_not_done_is_still_settled():
     tracker = FollowUpTracker()
     submit = TextGenerateAsyncRequest(prompt="x")
-    tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))  # type: ignore[arg-type]
-    status = TextGenerateStatusRequest(id=JOB_ID)
-    tracker.observe(status, _parse(status, 200, _status(done=False, finished=0)))  # type: ignore[arg-type]
-    assert tracker.pending_keys == (JOB_ID,)
-    cancel = DeleteTextGenerateRequest(id=JOB_ID)
+    tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))
+    status = TextGenerateStatusRequest(id=JobID(JOB_ID))
+    tracker.observe(status, _parse(status, 200, _status(done=False, finished=0)))
+    assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
+    cancel = DeleteTextGenerateRequest(id=JobID(JOB_ID))
     answer = _parse(cancel, 200, _status(done=False, finished=0))
     assert isinstance(answer, TextGenerateStatusResponse)
     assert answer.done is False
     tracker.observe(cancel, answer)
     assert tracker.pending_keys == ()
     # and a later status still saying done: false does not resurrect it
-    tracker.observe(status, _parse(status, 200, _status(done=False, finished=0)))  # type: ignore[arg-type]
+    tracker.observe(status, _parse(status, 200, _status(done=False, finished=0)))
     assert tracker.pending_keys == ()
 
 
 def test_done_status_settles_the_follow_up():
     tracker = FollowUpTracker()
     submit = TextGenerateAsyncRequest(prompt="x")
-    tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))  # type: ignore[arg-type]
-    status = TextGenerateStatusRequest(id=JOB_ID)
-    tracker.observe(status, _parse(status, 200, _status(done=True)))  # type: ignore[arg-type]
+    tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))
+    status = TextGenerateStatusRequest(id=JobID(JOB_ID))
+    tracker.observe(status, _parse(status, 200, _status(done=True)))
     assert tracker.pending_keys == ()
 
 

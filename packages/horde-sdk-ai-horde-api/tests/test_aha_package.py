@@ -81,7 +81,7 @@ def test_rc_values_are_their_own_wire_names():
 
 
 def test_rate_limit_rules_follow_the_servers_limits():
-    def rules_for(endpoint, method):
+    def rules_for(endpoint: str, method: str) -> set[tuple[int, float, bool]]:
         return {
             (rule.limit, rule.period, rule.per_concrete_path)
             for rule in AI_HORDE_RATE_LIMIT_RULES

@@ -15,6 +15,7 @@ from horde_sdk.ai_horde_api.apimodels.sharedkeys import (
     SharedKeyDetailsResponse,
     SingleSharedKeyRequest,
 )
+from horde_sdk.ai_horde_api.fields import SharedKeyID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generic_api.apimodels import APIKeyAllowedInRequestMixin, HordeRequest
 from horde_sdk.generic_api.core import RequestCore
@@ -55,15 +56,23 @@ WIRE_CASES: list[Any] = [
         {"name": "Mutual aid", "kudos": -1},
         id="create-named",
     ),
-    pytest.param(SingleSharedKeyRequest(sharedkey_id=KEY_ID), "GET", f"/v2/sharedkeys/{KEY_ID}", None, id="get"),
     pytest.param(
-        ModifySharedKeyRequest(sharedkey_id=KEY_ID, max_text_tokens=300, expiry=-1),
+        SingleSharedKeyRequest(sharedkey_id=SharedKeyID(KEY_ID)), "GET", f"/v2/sharedkeys/{KEY_ID}", None, id="get"
+    ),
+    pytest.param(
+        ModifySharedKeyRequest(sharedkey_id=SharedKeyID(KEY_ID), max_text_tokens=300, expiry=-1),
         "PATCH",
         f"/v2/sharedkeys/{KEY_ID}",
         {"max_text_tokens": 300, "expiry": -1},
         id="modify",
     ),
-    pytest.param(DeleteSharedKeyRequest(sharedkey_id=KEY_ID), "DELETE", f"/v2/sharedkeys/{KEY_ID}", None, id="delete"),
+    pytest.param(
+        DeleteSharedKeyRequest(sharedkey_id=SharedKeyID(KEY_ID)),
+        "DELETE",
+        f"/v2/sharedkeys/{KEY_ID}",
+        None,
+        id="delete",
+    ),
 ]
 
 
@@ -82,7 +91,9 @@ def test_only_the_owner_operations_take_an_api_key() -> None:
     assert not issubclass(SingleSharedKeyRequest, APIKeyAllowedInRequestMixin)
     for request_type in (CreateSharedKeyRequest, ModifySharedKeyRequest, DeleteSharedKeyRequest):
         assert issubclass(request_type, APIKeyAllowedInRequestMixin)
-    prepared = _core(api_key="client-key").build(DeleteSharedKeyRequest(sharedkey_id=KEY_ID, apikey="owner-key"))
+    prepared = _core(api_key="client-key").build(
+        DeleteSharedKeyRequest(sharedkey_id=SharedKeyID(KEY_ID), apikey="owner-key")
+    )
     assert prepared.headers["apikey"] == "owner-key"
 
 
@@ -90,7 +101,7 @@ def test_shared_key_limits_are_bounded() -> None:
     with pytest.raises(ValueError, match="greater than or equal to -1"):
         CreateSharedKeyRequest(kudos=-2)
     with pytest.raises(ValueError, match="less than or equal to 500"):
-        ModifySharedKeyRequest(sharedkey_id=KEY_ID, max_image_steps=501)
+        ModifySharedKeyRequest(sharedkey_id=SharedKeyID(KEY_ID), max_image_steps=501)
     with pytest.raises(ValueError, match="at least 3"):
         CreateSharedKeyRequest(name="ab")
 

@@ -166,7 +166,8 @@ def test_429_retry_after_is_obeyed():
     def stamped(request: httpx.Request) -> httpx.Response:
         if "/generate/check/" in request.url.path:
             stamps.append(time.monotonic())
-        return horde(request)
+        response: httpx.Response = horde(request)
+        return response
 
     with AIHordeAPISimpleClient(
         http_client=httpx.Client(transport=httpx.MockTransport(stamped)),

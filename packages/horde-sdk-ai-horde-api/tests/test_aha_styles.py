@@ -39,6 +39,7 @@ from horde_sdk.ai_horde_api.apimodels.styles import (
     TextStyleDetailsResponse,
     TextStyleInputPayload,
 )
+from horde_sdk.ai_horde_api.fields import StyleExampleID, StyleID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generation_parameters import KNOWN_IMAGE_POST_PROCESSORS, KNOWN_IMAGE_SAMPLERS, KNOWN_IMAGE_WORKFLOWS
 from horde_sdk.generic_api.apimodels import HordeRequest
@@ -96,10 +97,17 @@ WIRE_CASES: list[Any] = [
         id="create-image-style",
     ),
     pytest.param(
-        SingleImageStyleRequest(style_id=STYLE_ID), "GET", f"/v2/styles/image/{STYLE_ID}", [], None, id="image-by-id"
+        SingleImageStyleRequest(style_id=StyleID(STYLE_ID)),
+        "GET",
+        f"/v2/styles/image/{STYLE_ID}",
+        [],
+        None,
+        id="image-by-id",
     ),
     pytest.param(
-        ModifyImageStyleRequest(style_id=STYLE_ID, name="noir", public=False, tags=("noir",), apikey="owner-key"),
+        ModifyImageStyleRequest(
+            style_id=StyleID(STYLE_ID), name="noir", public=False, tags=("noir",), apikey="owner-key"
+        ),
         "PATCH",
         f"/v2/styles/image/{STYLE_ID}",
         [],
@@ -107,7 +115,7 @@ WIRE_CASES: list[Any] = [
         id="modify-image-style",
     ),
     pytest.param(
-        ModifyImageStyleRequest(style_id=STYLE_ID, name="renamed"),
+        ModifyImageStyleRequest(style_id=StyleID(STYLE_ID), name="renamed"),
         "PATCH",
         f"/v2/styles/image/{STYLE_ID}",
         [],
@@ -115,7 +123,7 @@ WIRE_CASES: list[Any] = [
         id="modify-image-style-name",
     ),
     pytest.param(
-        DeleteImageStyleRequest(style_id=STYLE_ID, apikey="owner-key"),
+        DeleteImageStyleRequest(style_id=StyleID(STYLE_ID), apikey="owner-key"),
         "DELETE",
         f"/v2/styles/image/{STYLE_ID}",
         [],
@@ -123,7 +131,7 @@ WIRE_CASES: list[Any] = [
         id="delete-image-style",
     ),
     pytest.param(
-        CreateImageStyleExampleRequest(style_id=STYLE_ID, url="https://example.com/a.webp", primary=True),
+        CreateImageStyleExampleRequest(style_id=StyleID(STYLE_ID), url="https://example.com/a.webp", primary=True),
         "POST",
         f"/v2/styles/image/{STYLE_ID}/example",
         [],
@@ -131,7 +139,9 @@ WIRE_CASES: list[Any] = [
         id="create-example",
     ),
     pytest.param(
-        ModifyImageStyleExampleRequest(style_id=STYLE_ID, example_id=EXAMPLE_ID, primary=False),
+        ModifyImageStyleExampleRequest(
+            style_id=StyleID(STYLE_ID), example_id=StyleExampleID(EXAMPLE_ID), primary=False
+        ),
         "PATCH",
         f"/v2/styles/image/{STYLE_ID}/example/{EXAMPLE_ID}",
         [],
@@ -139,7 +149,7 @@ WIRE_CASES: list[Any] = [
         id="modify-example",
     ),
     pytest.param(
-        DeleteImageStyleExampleRequest(style_id=STYLE_ID, example_id=EXAMPLE_ID),
+        DeleteImageStyleExampleRequest(style_id=StyleID(STYLE_ID), example_id=StyleExampleID(EXAMPLE_ID)),
         "DELETE",
         f"/v2/styles/image/{STYLE_ID}/example/{EXAMPLE_ID}",
         [],
@@ -156,7 +166,7 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(AllTextStylesRequest(tag="rp"), "GET", "/v2/styles/text", [("tag", "rp")], None, id="all-text"),
     pytest.param(
-        CreateTextStyleRequest(name="terse narrator", prompt="Narrate briefly: {p}", params={"temperature": 0.7}),
+        CreateTextStyleRequest(name="terse narrator", prompt="Narrate briefly: {p}", params={"temperature": 0.7}),  # type: ignore[arg-type]  # a plain mapping: validation builds the payload
         "POST",
         "/v2/styles/text",
         [],
@@ -164,10 +174,15 @@ WIRE_CASES: list[Any] = [
         id="create-text-style",
     ),
     pytest.param(
-        SingleTextStyleRequest(style_id=STYLE_ID), "GET", f"/v2/styles/text/{STYLE_ID}", [], None, id="text-by-id"
+        SingleTextStyleRequest(style_id=StyleID(STYLE_ID)),
+        "GET",
+        f"/v2/styles/text/{STYLE_ID}",
+        [],
+        None,
+        id="text-by-id",
     ),
     pytest.param(
-        ModifyTextStyleRequest(style_id=STYLE_ID, name="terse", nsfw=True, params={"top_k": 40}),
+        ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="terse", nsfw=True, params={"top_k": 40}),  # type: ignore[arg-type]  # a plain mapping: validation builds the payload
         "PATCH",
         f"/v2/styles/text/{STYLE_ID}",
         [],
@@ -175,7 +190,12 @@ WIRE_CASES: list[Any] = [
         id="modify-text-style",
     ),
     pytest.param(
-        DeleteTextStyleRequest(style_id=STYLE_ID), "DELETE", f"/v2/styles/text/{STYLE_ID}", [], None, id="delete-text"
+        DeleteTextStyleRequest(style_id=StyleID(STYLE_ID)),
+        "DELETE",
+        f"/v2/styles/text/{STYLE_ID}",
+        [],
+        None,
+        id="delete-text",
     ),
     pytest.param(
         SingleTextStyleByNameRequest(style_name="db0#1::style::terse"),
@@ -201,9 +221,9 @@ def test_request_goes_on_the_wire_as_documented(
 
 
 def test_the_api_key_travels_as_a_header_and_never_in_the_body() -> None:
-    prepared = _core().build(DeleteImageStyleRequest(style_id=STYLE_ID, apikey="owner-key"))
+    prepared = _core().build(DeleteImageStyleRequest(style_id=StyleID(STYLE_ID), apikey="owner-key"))
     assert prepared.headers["apikey"] == "owner-key"
-    assert "owner-key" not in repr(DeleteImageStyleRequest(style_id=STYLE_ID, apikey="owner-key"))
+    assert "owner-key" not in repr(DeleteImageStyleRequest(style_id=StyleID(STYLE_ID), apikey="owner-key"))
 
 
 def test_create_style_defaults_are_the_servers_and_are_not_sent() -> None:
@@ -320,7 +340,9 @@ def test_image_style_answer_exposes_nested_models() -> None:
     assert style.params.sampler_name is KNOWN_IMAGE_SAMPLERS.k_dpmpp_2m
     assert style.params.loras is not None
     assert style.params.loras[0].is_version is True
-    assert style.examples == (StyleExampleEntry(id=EXAMPLE_ID, url="https://example.com/a.webp", primary=True),)
+    assert style.examples == (
+        StyleExampleEntry(id=StyleExampleID(EXAMPLE_ID), url="https://example.com/a.webp", primary=True),
+    )
     assert isinstance(style.examples[0], StyleExamplePayload)
     assert style.shared_key is not None
     assert style.shared_key.max_text_tokens == -1
@@ -338,12 +360,12 @@ def test_answers_reject_undeclared_fields_in_strict_mode() -> None:
 
 
 def test_requests_are_frozen_hashable_and_reject_unknown_fields() -> None:
-    request = ModifyTextStyleRequest(style_id=STYLE_ID, name="a", tags=("a",))
-    assert hash(request) == hash(ModifyTextStyleRequest(style_id=STYLE_ID, name="a", tags=("a",)))
+    request = ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", tags=("a",))
+    assert hash(request) == hash(ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", tags=("a",)))
     with pytest.raises(ValueError, match="frozen"):
-        request.nsfw = True  # type: ignore[misc]
+        request.nsfw = True
     with pytest.raises(ValueError, match="Extra inputs"):
-        ModifyTextStyleRequest(style_id=STYLE_ID, name="a", colour="red")  # type: ignore[call-arg]
+        ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", colour="red")  # type: ignore[call-arg]  # an unknown field on purpose: the error under test
 
 
 @pytest.mark.parametrize("request_type", [ModifyImageStyleRequest, ModifyTextStyleRequest])
@@ -361,10 +383,12 @@ def test_a_new_style_example_needs_its_url_and_primary(missing: str) -> None:
     with pytest.raises(ValidationError, match=f"{missing}\\n  Field required"):
         CreateImageStyleExampleRequest(**arguments)
     # Changing an example still needs neither.
-    assert ModifyImageStyleExampleRequest(style_id=STYLE_ID, example_id="e" * 36).primary is None
+    assert (
+        ModifyImageStyleExampleRequest(style_id=StyleID(STYLE_ID), example_id=StyleExampleID("e" * 36)).primary is None
+    )
 
 
-STYLE_REQUESTS = [
+STYLE_REQUESTS: list[type[HordeRequest]] = [
     AllImageStylesRequest,
     CreateImageStyleRequest,
     SingleImageStyleRequest,

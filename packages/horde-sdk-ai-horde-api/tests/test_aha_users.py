@@ -30,6 +30,7 @@ from horde_sdk.ai_horde_api.apimodels.users import (
     UserDetailsResponse,
 )
 from horde_sdk.ai_horde_api.consts import MODEL_TYPE
+from horde_sdk.ai_horde_api.fields import UserID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import PreparedRequest, RequestCore
@@ -59,11 +60,13 @@ WIRE_CASES: list[Any] = [
         None,
         id="users-page",
     ),
-    pytest.param(SingleUserDetailsRequest(user_id=6572), "GET", "/v2/users/6572", [], None, id="user-by-int-id"),
+    pytest.param(
+        SingleUserDetailsRequest(user_id=UserID(6572)), "GET", "/v2/users/6572", [], None, id="user-by-int-id"
+    ),
     pytest.param(SingleUserDetailsRequest(user_id="6572"), "GET", "/v2/users/6572", [], None, id="user-by-text-id"),
     pytest.param(
         ModifyUserRequest(
-            user_id=6572,
+            user_id=UserID(6572),
             kudos=-250.5,
             concurrency=40,
             usage_multiplier=1.5,
@@ -86,14 +89,16 @@ WIRE_CASES: list[Any] = [
         id="modify-user",
     ),
     pytest.param(
-        ModifyUserRequest(user_id=6572, generate_proxy_passkey=True),
+        ModifyUserRequest(user_id=UserID(6572), generate_proxy_passkey=True),
         "PUT",
         "/v2/users/6572",
         [],
         {"generate_proxy_passkey": True},
         id="modify-user-passkey",
     ),
-    pytest.param(DeleteUserRequest(user_id=6572, apikey="my-key"), "DELETE", "/v2/users/6572", [], None, id="delete"),
+    pytest.param(
+        DeleteUserRequest(user_id=UserID(6572), apikey="my-key"), "DELETE", "/v2/users/6572", [], None, id="delete"
+    ),
     pytest.param(
         KudosAwardRequest(username="db0#1", amount=5000, apikey="my-key"),
         "POST",
@@ -164,7 +169,7 @@ def test_award_is_never_idempotent() -> None:
 
 def test_transfer_needs_a_receiver() -> None:
     with pytest.raises(ValidationError):
-        KudosTransferRequest(amount=5)  # type: ignore[call-arg]
+        KudosTransferRequest(amount=5)  # type: ignore[call-arg]  # no receiver on purpose: the error under test
 
 
 def test_unknown_sort_is_kept_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -176,11 +181,11 @@ def test_unknown_sort_is_kept_with_a_warning(caplog: pytest.LogCaptureFixture) -
 
 def test_modify_user_bounds_are_enforced() -> None:
     with pytest.raises(ValidationError):
-        ModifyUserRequest(user_id=1, concurrency=501)
+        ModifyUserRequest(user_id=UserID(1), concurrency=501)
     with pytest.raises(ValidationError):
-        ModifyUserRequest(user_id=1, usage_multiplier=0.05)
+        ModifyUserRequest(user_id=UserID(1), usage_multiplier=0.05)
     with pytest.raises(ValidationError):
-        ModifyUserRequest(user_id=1, username="ab")
+        ModifyUserRequest(user_id=UserID(1), username="ab")
 
 
 # --------------------------------------------------------------------------------------- responses
@@ -333,9 +338,9 @@ def test_each_request_answers_with_its_response(
 
 
 def test_requests_are_hashable_and_equatable() -> None:
-    first = ModifyUserRequest(user_id=1, trusted=True)
-    assert first == ModifyUserRequest(user_id=1, trusted=True)
-    assert hash(first) == hash(ModifyUserRequest(user_id=1, trusted=True))
+    first = ModifyUserRequest(user_id=UserID(1), trusted=True)
+    assert first == ModifyUserRequest(user_id=UserID(1), trusted=True)
+    assert hash(first) == hash(ModifyUserRequest(user_id=UserID(1), trusted=True))
     transfer = KudosTransferRequest(username="a#1", amount=3, idempotency_key="k")
     assert hash(transfer) == hash(KudosTransferRequest(username="a#1", amount=3, idempotency_key="k"))
     assert transfer != KudosTransferRequest(username="a#1", amount=3, idempotency_key="other")

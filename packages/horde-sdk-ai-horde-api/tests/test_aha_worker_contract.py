@@ -26,6 +26,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     UnusableJobPayloadError,
 )
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, METADATA_TYPE, METADATA_VALUE
+from horde_sdk.ai_horde_api.fields import GenerationID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_SCHEDULERS,
@@ -37,6 +38,7 @@ from horde_sdk.generation_parameters import (
     OtherAlchemyParameters,
     UpscaleAlchemyParameters,
 )
+from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import PreparedRequest, RawResponse, RequestCore
 from horde_sdk.generic_api.settings import HordeClientSettings
 
@@ -56,14 +58,14 @@ def _core() -> RequestCore:
     )
 
 
-def _build(request: object) -> PreparedRequest:
-    return _core().build(request)  # type: ignore[arg-type]
+def _build(request: HordeRequest) -> PreparedRequest:
+    return _core().build(request)
 
 
-def _parse(request: object, body: dict[str, Any]) -> object:
+def _parse(request: HordeRequest, body: dict[str, Any]) -> HordeResponse:
     core = _core()
     raw = RawResponse(200, {}, json.dumps(body).encode())
-    return core.parse(request, core.build(request), raw)  # type: ignore[arg-type]
+    return core.parse(request, core.build(request), raw)
 
 
 def _round_trips(model: Any) -> None:
@@ -122,7 +124,7 @@ def _image_pop(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-POP = ImageGenerateJobPopRequest(worker_name="lighthouse-keeper")
+POP = ImageGenerateJobPopRequest(worker_name="lighthouse-keeper")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
 
 
 # --------------------------------------------------------------------------------------- image pop
@@ -205,7 +207,7 @@ def test_image_pop_answer_keeps_every_field():
 
 
 def test_empty_image_pop_parses_and_says_so():
-    body = {
+    body: dict[str, Any] = {
         "payload": {"ddim_steps": 30, "n_iter": 1, "cfg_scale": 7.5, "height": 512, "width": 512},
         "id": None,
         "ids": [],
@@ -361,7 +363,7 @@ def test_unknown_source_processing_is_recorded_not_fatal(caplog):
 # ------------------------------------------------------------------------------------- image submit
 def test_image_submit_wire_has_the_seed_and_r2():
     request = ImageGenerateJobSubmitRequest(
-        id=GEN_1,
+        id=GenerationID(GEN_1),
         generation=GENERATION_UPLOADED_TO_R2,
         state=GENERATION_STATE.ok,
         seed=3094862541,
@@ -381,19 +383,19 @@ def test_image_submit_wire_has_the_seed_and_r2():
         "censored": False,
         "gen_metadata": [{"type": "lora", "value": "download_failed", "ref": "247778"}],
     }
-    minimal = _build(ImageGenerateJobSubmitRequest(id=GEN_1, generation="UklGRg==", seed=7)).json_body
+    minimal = _build(ImageGenerateJobSubmitRequest(id=GenerationID(GEN_1), generation="UklGRg==", seed=7)).json_body
     assert minimal == {"id": GEN_1, "generation": "UklGRg==", "seed": 7}
 
 
 def test_image_submit_requires_a_seed():
     with pytest.raises(ValidationError, match="seed"):
-        ImageGenerateJobSubmitRequest(id=GEN_1, generation="R2")  # type: ignore[call-arg]
+        ImageGenerateJobSubmitRequest(id=GenerationID(GEN_1), generation="R2")  # type: ignore[call-arg]  # no seed on purpose: the error under test
 
 
 def test_faulted_submit_and_unknown_metadata(caplog):
     with caplog.at_level(logging.WARNING):
         request = ImageGenerateJobSubmitRequest(
-            id=GEN_1,
+            id=GenerationID(GEN_1),
             state="faulted",
             seed=0,
             gen_metadata=(ImageGenerationMetadataEntry(type="brand_new_type", value="see_ref", ref="x"),),
@@ -406,7 +408,7 @@ def test_faulted_submit_and_unknown_metadata(caplog):
 
 
 # -------------------------------------------------------------------------------------------- text
-TEXT_POP = TextGenerateJobPopRequest(worker_name="koboldcpp-box", models=("koboldcpp/Mistral-7B-Instruct",))
+TEXT_POP = TextGenerateJobPopRequest(worker_name="koboldcpp-box", models=("koboldcpp/Mistral-7B-Instruct",))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
 
 
 def _text_pop(**overrides: Any) -> dict[str, Any]:
@@ -489,7 +491,7 @@ def test_text_pop_answer_and_parameters():
 
 
 def test_empty_text_pop():
-    body = {
+    body: dict[str, Any] = {
         "payload": {"n": 1, "max_context_length": 2048, "max_length": 80},
         "id": None,
         "ids": [],
@@ -517,7 +519,7 @@ def test_broken_text_job():
 
 def test_text_submit_wire():
     request = TextGenerateJobSubmitRequest(
-        id=GEN_1,
+        id=GenerationID(GEN_1),
         generation="The sea breathes slow",
         state="ok",
         gen_metadata=(TextGenerationMetadataEntry(type="censorship", value="csam"),),
@@ -536,7 +538,7 @@ def test_text_submit_wire():
 
 
 # ----------------------------------------------------------------------------------------- alchemy
-ALCHEMY_POP = AlchemyJobPopRequest(worker_name="alchemist", forms=("caption", "RealESRGAN_x2plus", "GFPGAN"))
+ALCHEMY_POP = AlchemyJobPopRequest(worker_name="alchemist", forms=("caption", "RealESRGAN_x2plus", "GFPGAN"))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
 ALCHEMY_POP_BODY = {
     "forms": [
         {"id": GEN_1, "form": "caption", "payload": {}, "source_image": SOURCE_URL},
@@ -624,7 +626,7 @@ def test_alchemy_submit_result_is_an_object_keyed_by_form_name_not_the_swaggers_
     (payload,) = [param for param in body_schema if param["in"] == "body"]
     assert payload["schema"]["properties"]["result"]["type"] == "string"
 
-    caption = AlchemyJobSubmitRequest(id=GEN_1, result={"caption": "a cat on a red sofa"}, state="ok")
+    caption = AlchemyJobSubmitRequest(id=GenerationID(GEN_1), result={"caption": "a cat on a red sofa"}, state="ok")
     prepared = _build(caption)
     assert (prepared.method, prepared.url) == ("POST", "https://aihorde.net/api/v2/interrogate/submit")
     assert prepared.json_body == {"id": GEN_1, "result": {"caption": "a cat on a red sofa"}, "state": "ok"}
@@ -635,6 +637,6 @@ def test_alchemy_submit_result_is_an_object_keyed_by_form_name_not_the_swaggers_
     assert _build(uploaded).json_body == {"id": GEN_2, "result": {"RealESRGAN_x2plus": "R2"}, "state": "ok"}
 
     with pytest.raises(ValidationError):
-        AlchemyJobSubmitRequest(id=GEN_1, result="a cat")  # type: ignore[arg-type]
+        AlchemyJobSubmitRequest(id=GEN_1, result="a cat")  # type: ignore[arg-type]  # a text result on purpose: the error under test
     response = _parse(caption, {"reward": 1.0})
     assert isinstance(response, JobSubmitResponse)

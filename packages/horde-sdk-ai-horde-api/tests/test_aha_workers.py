@@ -46,6 +46,7 @@ from horde_sdk.ai_horde_api.apimodels.workers import (
     WorkerMessageResponse,
 )
 from horde_sdk.ai_horde_api.consts import WORKER_TYPE
+from horde_sdk.ai_horde_api.fields import MessageID, TeamID, UserID, WorkerID
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
 from horde_sdk.generic_api.core import PreparedRequest, RequestCore
@@ -70,7 +71,7 @@ def _build(request: HordeRequest) -> PreparedRequest:
 WIRE_CASES: list[Any] = [
     pytest.param(AllWorkersDetailsRequest(), "GET", "/v2/workers", [], None, id="workers"),
     pytest.param(
-        AllWorkersDetailsRequest(type_=WORKER_TYPE.interrogation, name="Blue Heron", apikey="mod-key"),
+        AllWorkersDetailsRequest(type_=WORKER_TYPE.interrogation, name="Blue Heron", apikey="mod-key"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
         "GET",
         "/v2/workers",
         [("type", "interrogation"), ("name", "Blue Heron")],
@@ -78,7 +79,12 @@ WIRE_CASES: list[Any] = [
         id="workers-filtered",
     ),
     pytest.param(
-        SingleWorkerDetailsRequest(worker_id=WORKER_ID), "GET", f"/v2/workers/{WORKER_ID}", [], None, id="by-id"
+        SingleWorkerDetailsRequest(worker_id=WorkerID(WORKER_ID)),
+        "GET",
+        f"/v2/workers/{WORKER_ID}",
+        [],
+        None,
+        id="by-id",
     ),
     pytest.param(
         SingleWorkerNameDetailsRequest(worker_name="Blue_Heron"),
@@ -90,7 +96,7 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(
         ModifyWorkerRequest(
-            worker_id=WORKER_ID,
+            worker_id=WorkerID(WORKER_ID),
             maintenance=True,
             maintenance_msg="Drivers update tonight.",
             name="Blue Heron II",
@@ -104,7 +110,7 @@ WIRE_CASES: list[Any] = [
         id="modify-worker",
     ),
     pytest.param(
-        DeleteWorkerRequest(worker_id=WORKER_ID, apikey="mod-key"),
+        DeleteWorkerRequest(worker_id=WorkerID(WORKER_ID), apikey="mod-key"),
         "DELETE",
         f"/v2/workers/{WORKER_ID}",
         [],
@@ -116,7 +122,11 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(
         AllWorkerMessagesRequest(
-            user_id=6572, worker_id=WORKER_ID, validity=KNOWN_WORKER_MESSAGE_VALIDITY.all, page=2, apikey="mod-key"
+            user_id=UserID(6572),
+            worker_id=WorkerID(WORKER_ID),
+            validity=KNOWN_WORKER_MESSAGE_VALIDITY.all,
+            page=2,
+            apikey="mod-key",
         ),
         "GET",
         "/v2/workers/messages",
@@ -126,7 +136,7 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(
         SendWorkerMessageRequest(
-            worker_id=WORKER_ID,
+            worker_id=WorkerID(WORKER_ID),
             message="Your worker returns black images; please check it.",
             origin="AI Horde Moderators",
             expiry=48,
@@ -144,7 +154,7 @@ WIRE_CASES: list[Any] = [
         id="send-message",
     ),
     pytest.param(
-        SingleWorkerMessageRequest(message_id=MESSAGE_ID),
+        SingleWorkerMessageRequest(message_id=MessageID(MESSAGE_ID)),
         "GET",
         f"/v2/workers/messages/{MESSAGE_ID}",
         [],
@@ -152,7 +162,7 @@ WIRE_CASES: list[Any] = [
         id="message",
     ),
     pytest.param(
-        DeleteWorkerMessageRequest(message_id=MESSAGE_ID, apikey="mod-key"),
+        DeleteWorkerMessageRequest(message_id=MessageID(MESSAGE_ID), apikey="mod-key"),
         "DELETE",
         f"/v2/workers/messages/{MESSAGE_ID}",
         [],
@@ -168,9 +178,11 @@ WIRE_CASES: list[Any] = [
         {"name": "Direct Action", "info": "Anarchy is emergent order."},
         id="create-team",
     ),
-    pytest.param(SingleTeamDetailsRequest(team_id=TEAM_ID), "GET", f"/v2/teams/{TEAM_ID}", [], None, id="team"),
     pytest.param(
-        ModifyTeamRequest(team_id=TEAM_ID, name="Indirect Action", apikey="mod-key"),
+        SingleTeamDetailsRequest(team_id=TeamID(TEAM_ID)), "GET", f"/v2/teams/{TEAM_ID}", [], None, id="team"
+    ),
+    pytest.param(
+        ModifyTeamRequest(team_id=TeamID(TEAM_ID), name="Indirect Action", apikey="mod-key"),
         "PATCH",
         f"/v2/teams/{TEAM_ID}",
         [],
@@ -178,7 +190,12 @@ WIRE_CASES: list[Any] = [
         id="modify-team",
     ),
     pytest.param(
-        DeleteTeamRequest(team_id=TEAM_ID, apikey="mod-key"), "DELETE", f"/v2/teams/{TEAM_ID}", [], None, id="del-team"
+        DeleteTeamRequest(team_id=TeamID(TEAM_ID), apikey="mod-key"),
+        "DELETE",
+        f"/v2/teams/{TEAM_ID}",
+        [],
+        None,
+        id="del-team",
     ),
 ]
 
@@ -197,27 +214,27 @@ def test_request_wire_form(
 
 
 def test_body_fields_named_like_query_fields_stay_in_the_body() -> None:
-    assert SendWorkerMessageRequest(worker_id=WORKER_ID, message="hi").worker_id_ == WORKER_ID
-    assert ModifyWorkerRequest(worker_id=WORKER_ID, name="Blue Heron II").name_ == "Blue Heron II"
+    assert SendWorkerMessageRequest(worker_id=WorkerID(WORKER_ID), message="hi").worker_id_ == WORKER_ID
+    assert ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name="Blue Heron II").name_ == "Blue Heron II"
     assert CreateTeamRequest(name="Direct Action").name_ == "Direct Action"
 
 
 def test_request_bounds_are_enforced() -> None:
     with pytest.raises(ValidationError):
-        SendWorkerMessageRequest(worker_id=WORKER_ID, message="hi", expiry=721)
+        SendWorkerMessageRequest(worker_id=WorkerID(WORKER_ID), message="hi", expiry=721)
     with pytest.raises(ValidationError):
-        SendWorkerMessageRequest(worker_id="short", message="hi")
+        SendWorkerMessageRequest(worker_id=WorkerID("short"), message="hi")
     with pytest.raises(ValidationError):
-        ModifyWorkerRequest(worker_id=WORKER_ID, name="abc")
+        ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name="abc")
     with pytest.raises(ValidationError):
         CreateTeamRequest(name="ab")
     with pytest.raises(ValidationError):
-        CreateTeamRequest()  # type: ignore[call-arg]
+        CreateTeamRequest()  # type: ignore[call-arg]  # no name on purpose: the error under test
 
 
 def test_unknown_worker_type_and_validity_are_kept_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        request = AllWorkersDetailsRequest(type_="video")
+        request = AllWorkersDetailsRequest(type_="video")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
         messages = AllWorkerMessagesRequest(validity="pinned")
     assert request.type_ == "video"
     assert messages.validity == "pinned"
@@ -436,7 +453,7 @@ def test_each_request_answers_with_its_response(
 
 
 def test_requests_are_hashable_and_equatable() -> None:
-    first = ModifyWorkerRequest(worker_id=WORKER_ID, paused=True)
-    assert first == ModifyWorkerRequest(worker_id=WORKER_ID, paused=True)
-    assert hash(first) == hash(ModifyWorkerRequest(worker_id=WORKER_ID, paused=True))
+    first = ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True)
+    assert first == ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True)
+    assert hash(first) == hash(ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True))
     assert hash(CreateTeamRequest(name="Direct Action")) == hash(CreateTeamRequest(name="Direct Action"))

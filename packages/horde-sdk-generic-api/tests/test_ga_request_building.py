@@ -178,3 +178,23 @@ def test_delete_carries_a_body_only_when_the_request_says_so(api):
     prepared = core.build(AllowedDeleteWithBody(id_="j", reason="done"))
     assert prepared.method == "DELETE"
     assert prepared.json_body == {"reason": "done"}
+
+
+def test_per_class_parts_are_shared_but_never_leak_between_requests(core, api):
+    """What build caches per class (URL, base headers) is copied: one request's headers do not reach the next."""
+    first = core.build(api.CreateJobRequest(prompt="a", trace_id="trace-1"))
+    first.headers["X-Injected"] = "mutated after build"
+    second = core.build(api.CreateJobRequest(prompt="b"))
+    assert "X-Trace-Id" not in second.headers
+    assert "X-Injected" not in second.headers
+    assert second.headers["apikey"] == "client-key-123"
+
+
+def test_replaced_settings_reach_the_next_request(core, api):
+    """The per-class cache follows the core's settings: a new key or base URL is used at once."""
+    assert core.build(api.HeartbeatRequest()).headers["apikey"] == "client-key-123"
+    core.settings = HordeClientSettings(base_url="http://127.0.0.1:9/api", client_agent="tests:2:x")
+    prepared = core.build(api.HeartbeatRequest())
+    assert prepared.url == "http://127.0.0.1:9/api/v2/status/heartbeat"
+    assert "apikey" not in prepared.headers
+    assert prepared.headers["Client-Agent"] == "tests:2:x"

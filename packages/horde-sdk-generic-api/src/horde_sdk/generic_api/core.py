@@ -195,6 +195,7 @@ class RequestCore:
         self._log = get_logger(__name__, secrets=self._secrets)
         self._stdlib_log = logging.getLogger(__name__)
         self._layout_cache: dict[type[HordeRequest], _RequestLayout] = {}
+        self._statics_cache: dict[type[HordeRequest], _RequestStatics] = {}
 
     # ----------------------------------------------------------------------------------- building
     def _layout(self, request_type: type[HordeRequest]) -> _RequestLayout:
@@ -206,52 +207,68 @@ class RequestCore:
             self._layout_cache[request_type] = layout
         return layout
 
+    def _statics(self, request_type: type[HordeRequest]) -> _RequestStatics:
+        """What every request of ``request_type`` shares under the current settings (cached per class)."""
+        statics = self._statics_cache.get(request_type)
+        if statics is None or statics.settings is not self.settings:
+            statics = _RequestStatics.of(request_type, self._layout(request_type), self.settings, self._base_headers)
+            self._statics_cache[request_type] = statics
+        return statics
+
+    def _base_headers(self, request_type: type[HordeRequest]) -> dict[str, str]:
+        headers = {"Accept": self._accept, "Client-Agent": self.settings.client_agent}
+        key = self._client_key(request_type)
+        if key is not None:
+            headers["apikey"] = key
+        return headers
+
     def build(self, request: HordeRequest) -> PreparedRequest:
         """Turn a request model into what goes over the wire.
+
+        What depends only on the request's class and the client's settings (method, path template, the
+        URL of a path without placeholders, the ``Accept``, ``Client-Agent`` and client ``apikey`` headers)
+        is worked out once per class; only the request's own values are read on every call.
 
         Raises:
             HordeRequestBuildError: a path value is missing, a body field is declared on a bodyless
                 method, or the URL still contains a brace.
         """
         request_type = type(request)
-        layout = self._layout(request_type)
-        method = request_type.get_http_method()
-        template = str(request_type.get_api_endpoint_subpath())
+        statics = self._statics(request_type)
+        layout = statics.layout
+        url = statics.url
+        if url is None:
+            template = statics.template
+            path_values: dict[str, str] = {}
+            for placeholder, attribute in layout.path.items():
+                value = getattr(request, attribute)
+                if value is None or value == "":
+                    raise HordeRequestBuildError(
+                        f"{request_type.__name__}: path field {attribute!r} is empty; {template} needs it"
+                    )
+                path_values[placeholder] = _wire_value(value)
+            try:
+                path = url_from_template(template, path_values)
+            except ValueError as error:
+                raise HordeRequestBuildError(f"{request_type.__name__}: {error}") from None
+            url = join_url(statics.base_url, path)
 
-        path_values: dict[str, str] = {}
-        for placeholder, attribute in layout.path.items():
-            value = getattr(request, attribute)
-            if value is None or value == "":
-                raise HordeRequestBuildError(
-                    f"{request_type.__name__}: path field {attribute!r} is empty; {template} needs it"
-                )
-            path_values[placeholder] = _wire_value(value)
-        try:
-            path = url_from_template(template, path_values)
-        except ValueError as error:
-            raise HordeRequestBuildError(f"{request_type.__name__}: {error}") from None
-
-        base_url = self.settings.base_url or request_type.get_api_url()
-        url = join_url(base_url, path)
-
-        headers = self._headers(request, layout)
-        params = self._params(request, layout)
-        json_body = self._body(request, layout, method)
+        headers = self._headers(request, layout, statics.headers)
+        params = self._params(request, layout) if layout.query else []
+        json_body = self._body(request, layout, statics.method) if layout.body else None
         return PreparedRequest(
-            method=str(method),
+            method=statics.method_name,
             url=url,
-            path_template=template,
+            path_template=statics.template,
             headers=headers,
             params=params,
             json_body=json_body,
             idempotent=request.is_idempotent(),
         )
 
-    def _headers(self, request: HordeRequest, layout: _RequestLayout) -> dict[str, str]:
-        headers = {"Accept": self._accept, "Client-Agent": self.settings.client_agent}
-        key = self._client_key(type(request))
-        if key is not None:
-            headers["apikey"] = key
+    @staticmethod
+    def _headers(request: HordeRequest, layout: _RequestLayout, base: dict[str, str]) -> dict[str, str]:
+        headers = base.copy()
         for attribute, wire_name in layout.headers:
             value = getattr(request, attribute)
             if value is not None:
@@ -311,10 +328,10 @@ class RequestCore:
         if not 200 <= status < 300:
             raise self.error_from_response(prepared, raw)
         request_type = type(request)
-        pairs = request_type.get_success_status_response_pairs()
-        response_type = pairs.get(HTTPStatus(status)) if status in HTTPStatus._value2member_map_ else None
+        statics = self._statics(request_type)
+        response_type = statics.responses.get(status)
         if response_type is None:
-            response_type = request_type.get_default_success_response_type()
+            response_type = statics.default_response
             self._log.warning(
                 "undeclared success status; parsing with the default response model",
                 method=prepared.method,
@@ -557,6 +574,54 @@ class RequestCore:
         error.__cause__ = cause
         self._log.debug("request deadline passed", method=prepared.method, path=prepared.path_template, detail=detail)
         return error
+
+
+@dataclass(frozen=True, slots=True)
+class _RequestStatics:
+    """What every request of one class shares under one client's settings (see :meth:`RequestCore.build`)."""
+
+    settings: HordeClientSettings
+    layout: _RequestLayout
+    method: HTTPMethod
+    method_name: str
+    template: str
+    base_url: str
+    url: str | None
+    """The whole URL when the path has no placeholder, else None (filled per request)."""
+    headers: dict[str, str]
+    """The headers every request of the class starts from; copied per request, never handed out."""
+    responses: dict[int, type[HordeResponse]]
+    default_response: type[HordeResponse]
+
+    @classmethod
+    def of(
+        cls,
+        request_type: type[HordeRequest],
+        layout: _RequestLayout,
+        settings: HordeClientSettings,
+        base_headers: Callable[[type[HordeRequest]], dict[str, str]],
+    ) -> _RequestStatics:
+        method = request_type.get_http_method()
+        template = str(request_type.get_api_endpoint_subpath())
+        base_url = settings.base_url or request_type.get_api_url()
+        url: str | None = None
+        if not layout.path:
+            try:
+                url = join_url(base_url, url_from_template(template, {}))
+            except ValueError as error:
+                raise HordeRequestBuildError(f"{request_type.__name__}: {error}") from None
+        return cls(
+            settings=settings,
+            layout=layout,
+            method=method,
+            method_name=str(method),
+            template=template,
+            base_url=base_url,
+            url=url,
+            headers=base_headers(request_type),
+            responses={int(status): kind for status, kind in request_type.get_success_status_response_pairs().items()},
+            default_response=request_type.get_default_success_response_type(),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,3 +198,16 @@ def test_replaced_settings_reach_the_next_request(core, api):
     assert prepared.url == "http://127.0.0.1:9/api/v2/status/heartbeat"
     assert "apikey" not in prepared.headers
     assert prepared.headers["Client-Agent"] == "tests:2:x"
+
+
+def test_an_overridden_is_idempotent_is_asked_of_every_request(core, api):
+    """Only the method-based default is cached per class; a class deciding per instance is asked each time."""
+
+    class KeyedCreate(api.CreateJobRequest):  # type: ignore[name-defined,misc]  # api is a SimpleNamespace, its classes unknown to mypy
+        def is_idempotent(self) -> bool:
+            return self.trace_id is not None
+
+    assert core.build(KeyedCreate(prompt="a", trace_id="once")).idempotent is True
+    assert core.build(KeyedCreate(prompt="a")).idempotent is False
+    assert core.build(api.CreateJobRequest(prompt="a")).idempotent is False
+    assert core.build(api.HeartbeatRequest()).idempotent is True

@@ -31,7 +31,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse, ResponseRequiringFollowUpMixin
+from horde_sdk.generic_api.apimodels import (
+    _IDEMPOTENT_METHODS,
+    HordeRequest,
+    HordeResponse,
+    ResponseRequiringFollowUpMixin,
+)
 from horde_sdk.generic_api.endpoints import join_url, path_placeholders, url_from_template
 from horde_sdk.generic_api.exceptions import (
     HordeAPIError,
@@ -263,7 +268,7 @@ class RequestCore:
             headers=headers,
             params=params,
             json_body=json_body,
-            idempotent=request.is_idempotent(),
+            idempotent=statics.idempotent if statics.idempotent is not None else request.is_idempotent(),
         )
 
     @staticmethod
@@ -576,6 +581,11 @@ class RequestCore:
         return error
 
 
+def _default_idempotency(request_type: type[HordeRequest]) -> bool:
+    """Whether ``request_type`` keeps the method-based :meth:`HordeRequest.is_idempotent`."""
+    return request_type.is_idempotent is HordeRequest.is_idempotent
+
+
 @dataclass(frozen=True, slots=True)
 class _RequestStatics:
     """What every request of one class shares under one client's settings (see :meth:`RequestCore.build`)."""
@@ -592,6 +602,9 @@ class _RequestStatics:
     """The headers every request of the class starts from; copied per request, never handed out."""
     responses: dict[int, type[HordeResponse]]
     default_response: type[HordeResponse]
+    idempotent: bool | None
+    """What :meth:`HordeRequest.is_idempotent` says for the class's method, or None when the class overrides it
+    (then every request is asked)."""
 
     @classmethod
     def of(
@@ -621,6 +634,7 @@ class _RequestStatics:
             headers=base_headers(request_type),
             responses={int(status): kind for status, kind in request_type.get_success_status_response_pairs().items()},
             default_response=request_type.get_default_success_response_type(),
+            idempotent=(method in _IDEMPOTENT_METHODS) if _default_idempotency(request_type) else None,
         )
 
 

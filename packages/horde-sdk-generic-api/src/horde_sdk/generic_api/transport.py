@@ -558,9 +558,12 @@ class AsyncTransport(_TransportBase):
         """Send one prepared API request (see the module docstring for the contract)."""
         limits = self._limits(timeout, max_body_bytes)
         if self._use_aiohttp():
-            body = None if prepared.json_body is None else _json_bytes(prepared.json_body)
-            headers = dict(prepared.headers)
-            if body is not None:
+            # aiohttp copies the headers it is given; only a body needs a dict of our own.
+            headers = prepared.headers
+            body = None
+            if prepared.json_body is not None:
+                body = _json_bytes(prepared.json_body)
+                headers = {**headers}
                 headers.setdefault("Content-Type", "application/json")
             return await self._aiohttp_sender().exchange(
                 prepared.method, prepared.url, params=prepared.params, headers=headers, body=body, limits=limits
@@ -650,11 +653,6 @@ def _declared_identity_length(headers: Mapping[str, str]) -> int | None:
     return length if length >= 0 else None
 
 
-def _declared_too_large(headers: Mapping[str, str], limits: _Limits) -> bool:
-    length = _declared_identity_length(headers)
-    return length is not None and length > limits.max_body_bytes
-
-
 def _environment_has_proxies_or_netrc() -> bool:
     """Whether the environment names a proxy or a netrc file, as httpx (``trust_env``) would read them.
 
@@ -738,9 +736,10 @@ class _AiohttpSender:
 
     async def _read(self, response: aiohttp.ClientResponse, limits: _Limits) -> bytes:
         """Read the (decompressed) body, at most the cap plus one chunk; raise ``_TooLargeError`` past it."""
-        if _declared_too_large(response.headers, limits):
-            raise _TooLargeError
-        if _declared_identity_length(response.headers) is not None:
+        declared = _declared_identity_length(response.headers)
+        if declared is not None:
+            if declared > limits.max_body_bytes:
+                raise _TooLargeError
             # An unencoded body of a declared length within the cap: aiohttp reads exactly that many bytes.
             return await response.read()
         content = bytearray()

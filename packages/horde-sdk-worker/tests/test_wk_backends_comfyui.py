@@ -28,6 +28,13 @@ pytestmark = pytest.mark.anyio
 MODEL_MAP = {"Dummy SD": "dummy-sd15.safetensors", "Random SD": "random-sd15.safetensors", "Absent": "nope.ckpt"}
 
 
+def alpha_at(image: Image.Image, xy: tuple[int, int]) -> object:
+    """The alpha of the pixel at ``xy`` of an RGBA image."""
+    pixel = image.getpixel(xy)
+    assert isinstance(pixel, tuple), pixel
+    return pixel[3]
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeComfyUI]:
     server = FakeComfyUI()
@@ -91,6 +98,7 @@ async def test_the_pop_asks_only_for_the_features_the_server_runs() -> None:
             request = build_image_pop_request(config, backend.available_models, backend_features=backend.features)
     assert (request.allow_lora, request.allow_post_processing) == (False, False)  # no LoRA, no known upscaler
     assert (request.allow_img2img, request.allow_painting) == (True, True)
+    assert request.models is not None
     assert list(request.models) == ["Dummy SD", "Random SD"]
 
 
@@ -186,8 +194,8 @@ async def test_inpainting_with_a_mask_sends_the_mask_as_the_images_transparency(
     assert (inpaint["pixels"], inpaint["mask"]) == ([load, 0], [load, 1])
     uploaded = image_of(fake.uploads[nodes(graph, "LoadImage")[0]["image"]])
     assert uploaded.mode == "RGBA"
-    assert uploaded.getpixel((10, 10))[3] == 0  # painted: transparent (LoadImage's MASK is 1 - alpha)
-    assert uploaded.getpixel((400, 10))[3] == 255  # kept: opaque
+    assert alpha_at(uploaded, (10, 10)) == 0  # painted: transparent (LoadImage's MASK is 1 - alpha)
+    assert alpha_at(uploaded, (400, 10)) == 255  # kept: opaque
 
 
 async def test_outpainting_from_transparency_with_partial_strength_uses_a_latent_noise_mask(fake: FakeComfyUI) -> None:
@@ -207,7 +215,7 @@ async def test_outpainting_from_transparency_with_partial_strength_uses_a_latent
     assert noise_mask["mask"] == [node_id(graph, "LoadImage"), 1]
     assert nodes(graph, "KSampler")[0]["denoise"] == 0.75
     uploaded = image_of(fake.uploads[nodes(graph, "LoadImage")[0]["image"]])
-    assert (uploaded.getpixel((5, 5))[3], uploaded.getpixel((256, 256))[3]) == (0, 255)
+    assert (alpha_at(uploaded, (5, 5)), alpha_at(uploaded, (256, 256))) == (0, 255)
 
 
 async def test_loras_are_chained_and_clip_skip_sets_the_last_layer(fake: FakeComfyUI) -> None:
@@ -427,9 +435,9 @@ async def test_an_unreachable_server_is_a_backend_error() -> None:
 
 def test_the_fake_refuses_what_comfyui_refuses() -> None:
     fake = FakeComfyUI()
-    assert fake.validate({"1": {"class_type": "NoSuchNode", "inputs": {}}})["error"]["type"] == "invalid_prompt"  # type: ignore[index]
+    assert fake.validate({"1": {"class_type": "NoSuchNode", "inputs": {}}})["error"]["type"] == "invalid_prompt"  # type: ignore[index]  # the fake answers None for a valid graph; this one is not
     no_output = {"1": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}}}
-    assert fake.validate(no_output)["error"]["type"] == "prompt_no_outputs"  # type: ignore[index]
+    assert fake.validate(no_output)["error"]["type"] == "prompt_no_outputs"  # type: ignore[index]  # the fake answers None for a valid graph; this one is not
     graph = {
         "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "missing.safetensors"}},
         "2": {"class_type": "EmptyLatentImage", "inputs": {"width": 8, "height": 64, "batch_size": 1, "typo": 1}},

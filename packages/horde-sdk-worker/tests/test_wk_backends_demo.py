@@ -114,7 +114,7 @@ async def test_demo_img2img_blends_the_source_image() -> None:
     )
     image = open_image((await DemoImageBackend().generate_images(job)).images[0]).convert("RGB")
     assert image.size == (128, 128)
-    red, green, blue = image.getpixel((64, 64))  # type: ignore[misc]
+    red, green, blue = image.getpixel((64, 64))  # type: ignore[misc]  # Pillow types getpixel as a union of pixel shapes; this image is RGB/RGBA
     assert red > 200
     assert green < 40
     assert blue < 40
@@ -225,7 +225,7 @@ async def test_facefixer_returns_the_image_unchanged_as_webp() -> None:
     assert is_webp(result.result)
     image = open_image(result.result).convert("RGB")
     assert image.size == (40, 60)
-    red, _, blue = image.getpixel((20, 30))  # type: ignore[misc]
+    red, _, blue = image.getpixel((20, 30))  # type: ignore[misc]  # Pillow types getpixel as a union of pixel shapes; this image is RGB/RGBA
     assert abs(red - 10) < 12
     assert abs(blue - 200) < 12
 
@@ -241,8 +241,8 @@ async def test_strip_background_makes_the_corner_colour_transparent() -> None:
     assert is_webp(result.result)
     image = open_image(result.result)
     assert image.mode == "RGBA"
-    assert image.getpixel((2, 2))[3] == 0  # type: ignore[index]
-    assert image.getpixel((32, 32))[3] == 255  # type: ignore[index]
+    assert image.getpixel((2, 2))[3] == 0  # type: ignore[index]  # Pillow types getpixel as a union of pixel shapes; this image is RGB/RGBA
+    assert image.getpixel((32, 32))[3] == 255  # type: ignore[index]  # Pillow types getpixel as a union of pixel shapes; this image is RGB/RGBA
 
 
 async def test_results_keep_form_order() -> None:

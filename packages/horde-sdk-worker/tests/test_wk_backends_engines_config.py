@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from horde_sdk.deploy_config import ImageWorkerDeployConfig, load_deploy_config, parse_deploy_config
+from horde_sdk.deploy_config import ImageWorkerDeployConfig, ModelSelection, load_deploy_config, parse_deploy_config
 from horde_sdk.worker.backends import (
     BUILTIN_IMAGE_BACKENDS,
     BackendConfigError,
@@ -141,10 +141,12 @@ class _Engine:
 def test_the_worker_offers_only_the_models_the_engine_can_run(
     load: list[str], skip: list[str], resolved: tuple[str, ...], offered: tuple[str, ...]
 ) -> None:
-    config = ImageWorkerDeployConfig(models_to_load=load, models_to_skip=skip)
-    assert _runnable_models(_Engine(), config, resolved) == offered  # type: ignore[arg-type]
+    config = ImageWorkerDeployConfig(
+        models_to_load=ModelSelection.model_validate(load), models_to_skip=ModelSelection.model_validate(skip)
+    )
+    assert _runnable_models(_Engine(), config, resolved) == offered  # type: ignore[arg-type]  # a duck-typed fake engine stands in for the backend
 
 
 def test_a_backend_that_does_not_say_what_it_runs_offers_the_resolved_models() -> None:
-    config = ImageWorkerDeployConfig(models_to_load=["X"])
+    config = ImageWorkerDeployConfig(models_to_load=ModelSelection.model_validate(["X"]))
     assert _runnable_models(DemoImageBackend(), config, ("X",)) == ("X",)

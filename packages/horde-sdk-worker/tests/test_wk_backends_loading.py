@@ -64,10 +64,10 @@ class NotABackend:
 @pytest.fixture
 def fake_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     module = types.ModuleType(FAKE_MODULE)
-    module.FakeImageBackend = FakeImageBackend  # type: ignore[attr-defined]
-    module.NotABackend = NotABackend  # type: ignore[attr-defined]
-    module.factories = types.SimpleNamespace(image=FakeImageBackend)  # type: ignore[attr-defined]
-    module.NOT_CALLABLE = 3  # type: ignore[attr-defined]
+    module.FakeImageBackend = FakeImageBackend  # type: ignore[attr-defined]  # attributes of a module built at run time
+    module.NotABackend = NotABackend  # type: ignore[attr-defined]  # attributes of a module built at run time
+    module.factories = types.SimpleNamespace(image=FakeImageBackend)  # type: ignore[attr-defined]  # attributes of a module built at run time
+    module.NOT_CALLABLE = 3  # type: ignore[attr-defined]  # attributes of a module built at run time
     monkeypatch.setitem(sys.modules, FAKE_MODULE, module)
     return module
 
@@ -85,6 +85,9 @@ def test_demo_builtins_for_every_kind() -> None:
     image, alchemy, text = load_image_backend(config), load_alchemy_backend(config), load_text_backend(config)
     # The built-in name picks the demo class of each kind, and each kind gets its own, usable backend.
     assert (type(image), type(alchemy), type(text)) == (DemoImageBackend, DemoAlchemyBackend, DemoTextBackend)
+    assert image is not None
+    assert alchemy is not None
+    assert text is not None
     assert (image.name, alchemy.name, text.name) == ("demo", "demo", "demo")
     assert image.features == DemoImageBackend().features
     assert image.features.samplers, "the demo image backend announces the samplers it draws with"

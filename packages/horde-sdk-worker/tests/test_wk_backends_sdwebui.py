@@ -99,6 +99,7 @@ async def test_a_batch_of_consecutive_seeds_is_one_call_without_the_grid(fake: F
         )
     ((path, payload, checkpoint),) = fake.generations
     assert path == "/sdapi/v1/txt2img"
+    assert checkpoint is not None
     assert checkpoint.startswith("dummy-sd15.safetensors")
     assert {
         key: payload[key] for key in ("seed", "batch_size", "n_iter", "width", "height", "steps", "cfg_scale")

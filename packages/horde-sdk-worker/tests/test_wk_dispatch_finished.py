@@ -130,7 +130,7 @@ def test_text_job_reports_its_text():
 
 def test_alchemy_results_are_objects_keyed_by_form_name():
     upscaler = get_alchemy_form_parameters("RealESRGAN_x2plus")
-    parameters = AlchemyParameters(source_image=b"src", forms=(CaptionAlchemyParameters(), upscaler))
+    parameters = AlchemyParameters(source_image=b"src", forms=(CaptionAlchemyParameters(), upscaler))  # type: ignore[arg-type]  # the factory returns the base form class; the field names the union of concrete forms
     job = AlchemyWorkerJob.from_parameters(WorkerJobMetadata(job_id="al", generation_ids=("f1", "f2")), parameters)
     finish(
         job.generations[0],
@@ -151,7 +151,7 @@ def test_alchemy_results_are_objects_keyed_by_form_name():
 def test_alchemy_verdicts_and_terms_are_submitted_as_json_values():
     """The nsfw verdict travels as a boolean and the interrogation as an object, not as JSON text."""
     forms = (get_alchemy_form_parameters("nsfw"), get_alchemy_form_parameters("interrogation"))
-    parameters = AlchemyParameters(source_image=b"src", forms=forms)
+    parameters = AlchemyParameters(source_image=b"src", forms=forms)  # type: ignore[arg-type]  # the factory returns the base form class; the field names the union of concrete forms
     job = AlchemyWorkerJob.from_parameters(WorkerJobMetadata(job_id="al", generation_ids=("f1", "f2")), parameters)
     terms = {"tags": [{"text": "cat", "confidence": 30.0}]}
     finish(

@@ -23,6 +23,7 @@ from horde_sdk.ai_horde_api.apimodels import (
 )
 from horde_sdk.ai_horde_api.consts import GENERATION_STATE, METADATA_TYPE, METADATA_VALUE, WORKER_TYPE
 from horde_sdk.ai_horde_api.metadata import AIHordeHeaderFields, AIHordePathFields, AIHordeQueryFields
+from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.core import RawResponse, RequestCore, TransportFailure
 from horde_sdk.generic_api.settings import HordeClientSettings
 from horde_sdk.worker.dispatch import DispatchedJob, DispatchFault
@@ -56,8 +57,8 @@ def _core() -> RequestCore:
     )
 
 
-def _wire(request: object) -> tuple[str, str, Any]:
-    prepared = _core().build(request)  # type: ignore[arg-type]
+def _wire(request: HordeRequest) -> tuple[str, str, Any]:
+    prepared = _core().build(request)
     return prepared.method, prepared.url, prepared.json_body
 
 
@@ -290,29 +291,29 @@ class _FakeTransport:
 
 
 class _FakeAsyncTransport(_FakeTransport):
-    async def send_raw(self, method: str, url: str, *, content: bytes | None = None, headers: Any = None) -> Any:  # type: ignore[override]
+    async def send_raw(self, method: str, url: str, *, content: bytes | None = None, headers: Any = None) -> Any:
         return _FakeTransport.send_raw(self, method, url, content=content, headers=headers)
 
 
 def test_upload_to_r2_puts_webp_bytes():
     transport = _FakeTransport(RawResponse(200, {}, b""))
-    upload_to_r2(transport, UPLOAD_URL, b"webp")  # type: ignore[arg-type]
+    upload_to_r2(transport, UPLOAD_URL, b"webp")  # type: ignore[arg-type]  # a duck-typed fake transport stands in for the SDK transport
     assert transport.calls == [("PUT", UPLOAD_URL, b"webp", {"Content-Type": R2_UPLOAD_CONTENT_TYPE})]
 
 
 def test_upload_failures_never_show_the_url():
     with pytest.raises(R2UploadError) as caught:
-        upload_to_r2(_FakeTransport(RawResponse(403, {}, b"denied")), UPLOAD_URL, b"webp")  # type: ignore[arg-type]
+        upload_to_r2(_FakeTransport(RawResponse(403, {}, b"denied")), UPLOAD_URL, b"webp")  # type: ignore[arg-type]  # a duck-typed fake transport stands in for the SDK transport
     assert caught.value.status_code == 403
     assert "secret" not in str(caught.value)
     failure = TransportFailure(kind="timeout", may_have_reached_server=True, detail="read timed out")
     with pytest.raises(R2UploadError, match="timeout"):
-        upload_to_r2(_FakeTransport(failure), UPLOAD_URL, b"webp")  # type: ignore[arg-type]
+        upload_to_r2(_FakeTransport(failure), UPLOAD_URL, b"webp")  # type: ignore[arg-type]  # a duck-typed fake transport stands in for the SDK transport
 
 
 def test_async_upload_to_r2():
     transport = _FakeAsyncTransport(RawResponse(204, {}, b""))
-    asyncio.run(upload_to_r2_async(transport, UPLOAD_URL, b"webp"))  # type: ignore[arg-type]
+    asyncio.run(upload_to_r2_async(transport, UPLOAD_URL, b"webp"))  # type: ignore[arg-type]  # a duck-typed fake transport stands in for the SDK transport
     assert transport.calls[0][:3] == ("PUT", UPLOAD_URL, b"webp")
     with pytest.raises(R2UploadError):
-        asyncio.run(upload_to_r2_async(_FakeAsyncTransport(RawResponse(500, {}, b"")), UPLOAD_URL, b"x"))  # type: ignore[arg-type]
+        asyncio.run(upload_to_r2_async(_FakeAsyncTransport(RawResponse(500, {}, b"")), UPLOAD_URL, b"x"))  # type: ignore[arg-type]  # a duck-typed fake transport stands in for the SDK transport

@@ -58,7 +58,7 @@ def test_image_flags_come_from_the_deploy_config_and_are_frozen():
     assert flags.max_batch == 4
     assert flags.worker_kind == "dreamer"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        flags.models = ("x",)  # type: ignore[misc]
+        flags.models = ("x",)  # type: ignore[misc]  # a frozen object on purpose: the error under test
 
 
 def test_image_check_lists_every_reason_not_only_the_first():
@@ -168,7 +168,7 @@ def test_alchemy_post_process_entry_and_backend_narrowing():
 
 
 def test_combined_configuration_builds_every_kind():
-    config = CombinedWorkerDeployConfig(worker_name="all", forms=("caption",), allow_lora=True)
+    config = CombinedWorkerDeployConfig(worker_name="all", forms=("caption",), allow_lora=True)  # type: ignore[call-arg]  # worker_name is a validation alias of dreamer_name; pydantic's plugin cannot see it
     assert ImageWorkerFeatureFlags.from_deploy_config(config).flags.loras
     assert TextWorkerFeatureFlags.from_deploy_config(config).max_length == config.max_length
     assert AlchemyWorkerFeatureFlags.from_deploy_config(config).forms == ("caption",)
@@ -177,13 +177,13 @@ def test_combined_configuration_builds_every_kind():
 def test_check_refuses_flags_of_another_kind():
     flags = ImageWorkerFeatureFlags.from_deploy_config(ImageWorkerDeployConfig(dreamer_name="w"))
     with pytest.raises(TypeError):
-        flags.check(TextGenerationFeatureFlags())  # type: ignore[arg-type]
+        flags.check(TextGenerationFeatureFlags())  # type: ignore[arg-type]  # flags of another kind on purpose: the error under test
 
 
 def test_check_refuses_parameters_of_another_kind():
     flags = ImageWorkerFeatureFlags.from_deploy_config(ImageWorkerDeployConfig(dreamer_name="w"))
     with pytest.raises(TypeError, match="TextGenerationParameters"):
-        flags.check(TextGenerationParameters(prompt="x"))  # type: ignore[arg-type]
+        flags.check(TextGenerationParameters(prompt="x"))  # type: ignore[arg-type]  # parameters of another kind on purpose: the error under test
 
 
 def test_using_the_feature_flags_does_not_import_yaml(tmp_path) -> None:

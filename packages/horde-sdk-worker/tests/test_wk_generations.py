@@ -43,7 +43,7 @@ class FakeClock:
 
 
 def image(batch: int = 1, **options: object) -> ImageSingleGeneration:
-    return ImageSingleGeneration(ImageGenerationParameters(prompt="a cat", batch_size=batch), **options)  # type: ignore[arg-type]
+    return ImageSingleGeneration(ImageGenerationParameters(prompt="a cat", batch_size=batch), **options)  # type: ignore[arg-type]  # options pass the generation's keyword arguments through untyped
 
 
 def run_to_safety_check(generation: ImageSingleGeneration, results: list[bytes]) -> None:
@@ -131,13 +131,13 @@ def test_results_are_checked() -> None:
     with pytest.raises(GenerationResultsError, match="expected 2 results, got 1"):
         generation.set_results([b"a"])
     with pytest.raises(GenerationResultsError, match="must be bytes"):
-        generation.set_results([b"a", "b"])  # type: ignore[list-item]
+        generation.set_results([b"a", "b"])  # type: ignore[list-item]  # a wrong value on purpose: the error under test
     with pytest.raises(GenerationResultsError, match="is empty"):
         generation.set_results([b"a", b""])
     text = TextSingleGeneration(TextGenerationParameters(prompt="p"), requires_preloading=False)
     text.on_generating()
     with pytest.raises(GenerationResultsError, match="must be a str"):
-        text.set_results([b"x"])  # type: ignore[list-item]
+        text.set_results([b"x"])  # type: ignore[list-item]  # a wrong value on purpose: the error under test
     text.set_results([""])
     assert text.results == ("",)
 
@@ -177,7 +177,7 @@ def test_alchemy_results_are_per_form_and_censoring_keeps_the_form() -> None:
     with pytest.raises(GenerationResultsError, match="expected 'caption'"):
         generation.set_results([AlchemyFormResult("4x_AnimeSharp", b"x"), AlchemyFormResult("caption", "c")])
     with pytest.raises(GenerationResultsError, match="must be an AlchemyFormResult"):
-        generation.set_results(["caption", b"x"])  # type: ignore[list-item]
+        generation.set_results(["caption", b"x"])  # type: ignore[list-item]  # a wrong value on purpose: the error under test
     generation.set_results([AlchemyFormResult("caption", "a cat"), AlchemyFormResult("4x_AnimeSharp", b"big")])
     generation.on_safety_checking()
     generation.set_safety_results(
@@ -271,7 +271,7 @@ def test_callbacks_are_called_after_each_transition_into_their_state() -> None:
     generation = image(requires_preloading=False, error_limits={P.GENERATING: 1})
     calls: list[tuple[str, GENERATION_PROGRESS, GENERATION_PROGRESS]] = []
 
-    def record(name: str):  # type: ignore[no-untyped-def]
+    def record(name: str):
         def callback(gen: HordeSingleGeneration[object], rec: GenerationStateRecord) -> None:
             calls.append((name, rec.state, gen.state))
 

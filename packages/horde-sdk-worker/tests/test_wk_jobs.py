@@ -110,7 +110,7 @@ def test_a_job_of_several_generations_splits_the_ids_in_order() -> None:
 )
 def test_metadata_is_validated(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        WorkerJobMetadata(job_id="j", **kwargs)  # type: ignore[arg-type]
+        WorkerJobMetadata(job_id="j", **kwargs)  # type: ignore[arg-type]  # bad values on purpose: the error under test
 
 
 def test_config_defaults_and_validation() -> None:
@@ -118,7 +118,7 @@ def test_config_defaults_and_validation() -> None:
     assert config.submit_retries == 3
     assert config.result_image_format == KNOWN_RESULT_IMAGE_FORMATS.webp
     assert config.result_image_quality == 95
-    assert WorkerJobConfig(result_image_format="png").result_image_format is KNOWN_RESULT_IMAGE_FORMATS.png  # type: ignore[arg-type]
+    assert WorkerJobConfig(result_image_format="png").result_image_format is KNOWN_RESULT_IMAGE_FORMATS.png  # type: ignore[arg-type]  # text on purpose: validation turns it into the enum member
     with pytest.raises(ValueError, match="submit_retries"):
         WorkerJobConfig(submit_retries=-1)
     with pytest.raises(ValueError, match="result_image_quality"):
@@ -128,4 +128,4 @@ def test_config_defaults_and_validation() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         WorkerJobConfig(error_limits={P.GENERATING: 0})
     with pytest.raises(ValueError, match="gif"):
-        WorkerJobConfig(result_image_format="gif")  # type: ignore[arg-type]
+        WorkerJobConfig(result_image_format="gif")  # type: ignore[arg-type]  # a wrong value on purpose: the error under test

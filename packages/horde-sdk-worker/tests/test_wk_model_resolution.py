@@ -144,7 +144,9 @@ def test_resolution_is_deterministic_whatever_the_status_order():
 
 def test_resolve_config_models():
     config = ImageWorkerDeployConfig(
-        dreamer_name="w", models_to_load=["top 2", "Custom"], models_to_skip=["AlbedoBase XL (SDXL)"]
+        dreamer_name="w",
+        models_to_load=_selection("top 2", "Custom"),
+        models_to_skip=_selection("AlbedoBase XL (SDXL)"),
     )
     assert resolve_config_models(config, STATUS).models == ("Custom", "Deliberate")
 
@@ -164,39 +166,39 @@ class _FakeClient:
 
 
 class _FakeAsyncClient(_FakeClient):
-    async def submit_request(self, request: object, expected_response_type: type) -> Any:  # type: ignore[override]
+    async def submit_request(self, request: object, expected_response_type: type) -> Any:
         return _FakeClient.submit_request(self, request, expected_response_type)
 
 
 def test_fetch_and_resolve_asks_status_for_image_models_and_stats_only_when_ranking():
     client = _FakeClient()
-    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=["top 1"])
-    assert fetch_and_resolve_models(client, config).models == ("Hentai Diffusion",)  # type: ignore[arg-type]
+    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=_selection("top 1"))
+    assert fetch_and_resolve_models(client, config).models == ("Hentai Diffusion",)  # type: ignore[arg-type]  # a duck-typed fake client stands in for the SDK client
     status_request, stats_request = client.requests
     assert isinstance(status_request, AllActiveModelsRequest)
     assert str(status_request.type_) == "image"
     assert isinstance(stats_request, ImageStatsModelsRequest)
 
     client = _FakeClient()
-    assert fetch_and_resolve_models(client, config, use_stats=False).models == ("AlbedoBase XL (SDXL)",)  # type: ignore[arg-type]
+    assert fetch_and_resolve_models(client, config, use_stats=False).models == ("AlbedoBase XL (SDXL)",)  # type: ignore[arg-type]  # a duck-typed fake client stands in for the SDK client
     assert len(client.requests) == 1
 
     client = _FakeClient()
-    all_config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=["all inpainting"])
-    assert fetch_and_resolve_models(client, all_config).models == ("stable_diffusion_inpainting",)  # type: ignore[arg-type]
+    all_config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=_selection("all inpainting"))
+    assert fetch_and_resolve_models(client, all_config).models == ("stable_diffusion_inpainting",)  # type: ignore[arg-type]  # a duck-typed fake client stands in for the SDK client
     assert len(client.requests) == 1
 
 
 def test_fetch_nothing_without_meta_entries():
     client = _FakeClient()
-    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=["Deliberate"])
-    assert fetch_and_resolve_models(client, config).models == ("Deliberate",)  # type: ignore[arg-type]
+    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=_selection("Deliberate"))
+    assert fetch_and_resolve_models(client, config).models == ("Deliberate",)  # type: ignore[arg-type]  # a duck-typed fake client stands in for the SDK client
     assert client.requests == []
 
 
 def test_async_fetch_and_resolve():
     client = _FakeAsyncClient()
-    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=["all sdxl"])
-    resolved = asyncio.run(fetch_and_resolve_models_async(client, config, model_baselines=BASELINES))  # type: ignore[arg-type]
+    config = ImageWorkerDeployConfig(dreamer_name="w", models_to_load=_selection("all sdxl"))
+    resolved = asyncio.run(fetch_and_resolve_models_async(client, config, model_baselines=BASELINES))  # type: ignore[arg-type]  # a duck-typed fake client stands in for the SDK client
     assert resolved.models == ("AlbedoBase XL (SDXL)", "Juggernaut XL")
     assert len(client.requests) == 1

@@ -21,6 +21,7 @@ from horde_sdk.deploy_config import (
     AlchemyWorkerDeployConfig,
     CombinedWorkerDeployConfig,
     ImageWorkerDeployConfig,
+    ModelSelection,
     TextWorkerDeployConfig,
 )
 from horde_sdk.generation_parameters import (
@@ -96,7 +97,7 @@ def test_runtime_options_accept_zero_and_none() -> None:
 def test_runtime_options_are_frozen() -> None:
     options = RuntimeOptions()
     with pytest.raises(AttributeError):
-        options.pop_interval = 3.0  # type: ignore[misc]
+        options.pop_interval = 3.0  # type: ignore[misc]  # a frozen object on purpose: the error under test
 
 
 @pytest.mark.parametrize(
@@ -460,10 +461,10 @@ def test_runtime_without_the_backend_of_its_kind_serves_nothing() -> None:
 def test_runtime_kinds_follow_the_config_class_and_backends() -> None:
     assert WorkerRuntime(ImageWorkerDeployConfig(), image_backend=DemoImageBackend()).kinds == (WORKER_TYPE.image,)
     assert WorkerRuntime(TextWorkerDeployConfig(), text_backend=DemoTextBackend()).kinds == (WORKER_TYPE.text,)
-    alchemy = WorkerRuntime(AlchemyWorkerDeployConfig(forms=["caption"]), alchemy_backend=DemoAlchemyBackend())
+    alchemy = WorkerRuntime(AlchemyWorkerDeployConfig(forms=("caption",)), alchemy_backend=DemoAlchemyBackend())
     assert alchemy.kinds == (WORKER_TYPE.interrogation,)
     combined = WorkerRuntime(
-        CombinedWorkerDeployConfig(forms=["caption"]),
+        CombinedWorkerDeployConfig(forms=("caption",)),
         image_backend=DemoImageBackend(),
         text_backend=DemoTextBackend(),
         alchemy_backend=DemoAlchemyBackend(),
@@ -479,7 +480,7 @@ def test_from_config_builds_the_named_demo_backends() -> None:
     text = WorkerRuntime.from_config(TextWorkerDeployConfig(scribe_name="s", text_backend="demo"))
     assert text.kinds == (WORKER_TYPE.text,)
     alchemy = WorkerRuntime.from_config(
-        AlchemyWorkerDeployConfig(alchemist_name="a", alchemy_backend="demo", forms=["caption"])
+        AlchemyWorkerDeployConfig(alchemist_name="a", alchemy_backend="demo", forms=("caption",))
     )
     assert alchemy.kinds == (WORKER_TYPE.interrogation,)
 
@@ -501,10 +502,10 @@ def test_from_config_without_a_backend_serves_nothing() -> None:
     ],
 )
 def test_from_config_combined_serves_only_the_named_kinds(
-    names: dict[str, str], kinds: tuple[WORKER_TYPE, ...]
+    names: dict[str, Any], kinds: tuple[WORKER_TYPE, ...]
 ) -> None:
     config = CombinedWorkerDeployConfig(
-        image_backend="demo", text_backend="demo", alchemy_backend="demo", forms=["caption"], **names
+        image_backend="demo", text_backend="demo", alchemy_backend="demo", forms=("caption",), **names
     )
     assert WorkerRuntime.from_config(config).kinds == kinds
 
@@ -517,8 +518,8 @@ def test_from_config_combined_without_names_serves_nothing() -> None:
 
 # --- WorkerRuntime: running against a scripted horde -----------------------------------------------------------
 
-EMPTY_TEXT_POP = {"payload": {}, "id": None, "ids": [], "skipped": {}, "model": None, "ttl": None}
-EMPTY_ALCHEMY_POP = {"forms": [], "skipped": {}}
+EMPTY_TEXT_POP: dict[str, Any] = {"payload": {}, "id": None, "ids": [], "skipped": {}, "model": None, "ttl": None}
+EMPTY_ALCHEMY_POP: dict[str, Any] = {"forms": [], "skipped": {}}
 
 
 class ScriptedHorde:
@@ -620,7 +621,7 @@ async def test_combined_worker_with_distinct_names_pops_both_kinds() -> None:
         alchemist_name="unit-alchemist",
         text_backend="demo",
         alchemy_backend="demo",
-        forms=["caption"],
+        forms=("caption",),
     )
     # No model_name in the configuration: the text model is given to the runtime.
     runtime = WorkerRuntime.from_config(
@@ -853,7 +854,7 @@ class _NotYetEnteredEngine(DemoImageBackend):
 
 
 def test_bridge_report_waits_for_an_engine_to_declare_its_features() -> None:
-    config = ImageWorkerDeployConfig(dreamer_name="d", models_to_load=["m"])
+    config = ImageWorkerDeployConfig(dreamer_name="d", models_to_load=ModelSelection.model_validate(["m"]))
     report = WorkerRuntime(config, image_backend=_NotYetEnteredEngine()).bridge_report()
     expected = (
         "bridge agent: announced as 'SD-WebUI Stable Horde Worker Bridge' version 1; the image backend declares "

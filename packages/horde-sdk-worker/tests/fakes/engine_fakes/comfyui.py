@@ -164,8 +164,9 @@ class FakeComfyUI(FakeServerBase):
             f"Content-Type: {content_type}\r\n\r\n".encode() + request.body()
         )
         fields: dict[str, Any] = {}
-        for part in message.iter_parts():  # type: ignore[attr-defined]
+        for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
+            assert isinstance(name, str), name
             fields[name] = (part.get_filename(), part.get_payload(decode=True))
         if "image" not in fields or not fields["image"][0]:
             request.send_bytes(400, b"", "text/plain")

@@ -74,7 +74,7 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     @property
     def fake(self) -> Any:
-        return self.server.fake  # type: ignore[attr-defined]
+        return self.server.fake  # type: ignore[attr-defined]  # the fake rides on the server object as an extra attribute
 
     def body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -133,7 +133,7 @@ class FakeServerBase:
         """Serve on a free loopback port; yield the base URL."""
         server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHandler)
         server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
+        server.fake = self  # type: ignore[attr-defined]  # the fake rides on the server object as an extra attribute
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
         self.url = f"http://127.0.0.1:{server.server_address[1]}"

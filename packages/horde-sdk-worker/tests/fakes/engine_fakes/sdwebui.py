@@ -130,7 +130,7 @@ class FakeSDWebUI(FakeServerBase):
         generation_seconds: float = 0.0,
     ) -> None:
         super().__init__()
-        self.models = [
+        self.models: list[dict[str, Any]] = [
             {
                 "title": f"{file} [{index:010x}]",
                 "model_name": file.rsplit(".", 1)[0],
@@ -154,7 +154,7 @@ class FakeSDWebUI(FakeServerBase):
         self.schedulers = schedulers
         self.checkpoint = self.models[0]["title"]
         self.switches: list[str] = []
-        self.generations: list[tuple[str, dict[str, Any], str]] = []
+        self.generations: list[tuple[str, dict[str, Any], str | None]] = []
         self.extras: list[dict[str, Any]] = []
         self.interrupts = 0
 

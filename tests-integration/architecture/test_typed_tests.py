@@ -14,7 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEST_MYPY_FLAGS = ("--allow-untyped-defs", "--allow-incomplete-defs")
 # Test directories whose type check is still to come, each with the reason; empty when all are checked.
 NOT_YET_TYPE_CHECKED: dict[str, str] = {
-    "tests-integration": "nested conftest.py modules need their own module bases",
+    "tests-integration/local_horde": "146 errors to fix first, most of them submit_request without its type",
+    "tests-integration/clients": "33 errors to fix first, most of them submit_request without its type",
+    "tests-integration/hostile": "30 errors to fix first",
+    "tests-integration/worker": "35 errors to fix first",
 }
 # `# type: ignore[code]` followed, in the same comment, by `  # ` and a reason of some words.
 IGNORE = re.compile(r"^#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
@@ -34,10 +37,25 @@ def type_checked_test_dirs() -> list[str]:
     script = hatch["envs"]["default"]["scripts"]["types"]
     checked: list[str] = []
     for command in [script] if isinstance(script, str) else script:
-        words = shlex.split(command)
+        words = [word for word in shlex.split(command) if "=" not in word]  # MYPYPATH=... sets the module bases
         if words[0] == "mypy" and all(flag in words for flag in TEST_MYPY_FLAGS):
             checked.extend(word for word in words[1:] if not word.startswith("-"))
     return checked
+
+
+def covered(path: str, checked: set[str]) -> bool:
+    """Whether mypy checks every Python file under ``path``: itself, or each of its entries, is checked."""
+    if path in checked:
+        return True
+    directory = REPO_ROOT / path
+    if not directory.is_dir():
+        return False
+    entries = [
+        entry
+        for entry in sorted(directory.iterdir())
+        if entry.suffix == ".py" or (entry.is_dir() and any(entry.rglob("*.py")))
+    ]
+    return bool(entries) and all(covered(entry.relative_to(REPO_ROOT).as_posix(), checked) for entry in entries)
 
 
 def unexplained_ignores(text: str) -> list[int]:
@@ -55,8 +73,9 @@ def test_every_test_directory_is_type_checked_or_says_why_not() -> None:
     assert checked, "the types script runs mypy on no test directory"
     assert len(checked) == len(set(checked)), checked
     for path in checked:
-        assert (REPO_ROOT / path).is_dir(), path
-    left_out = sorted(set(suite_test_paths()) - set(checked) - set(NOT_YET_TYPE_CHECKED))
+        assert (REPO_ROOT / path).exists(), path
+    accounted = set(checked) | set(NOT_YET_TYPE_CHECKED)
+    left_out = [path for path in suite_test_paths() if not covered(path, accounted)]
     assert left_out == [], f"test directories neither type-checked nor listed with a reason: {left_out}"
     stale = sorted(set(checked) & set(NOT_YET_TYPE_CHECKED))
     assert stale == [], f"type-checked now, drop them from NOT_YET_TYPE_CHECKED: {stale}"
@@ -78,6 +97,15 @@ def test_every_ignore_in_type_checked_tests_says_why() -> None:
         for line in unexplained_ignores(path.read_text(encoding="utf-8"))
     ]
     assert unexplained == [], f"`# type: ignore[code]  # reason` expected at {unexplained}"
+
+
+def test_a_directory_is_covered_only_when_all_its_entries_are() -> None:
+    everything = {"tests-integration/conftest.py"} | {
+        path.relative_to(REPO_ROOT).as_posix() for path in (REPO_ROOT / "tests-integration").iterdir() if path.is_dir()
+    }
+    assert covered("tests-integration", everything)
+    assert not covered("tests-integration", everything - {"tests-integration/conftest.py"})
+    assert not covered("tests-integration", everything - {"tests-integration/architecture"})
 
 
 def test_the_ignore_rule_tells_reasons_from_bare_codes() -> None:

@@ -109,7 +109,11 @@ def expand_matrix(text: str, job: dict[str, Any]) -> list[str]:
     expanded = []
     for combo in itertools.product(*(matrix[n] for n in names)):
         values = dict(zip(names, combo, strict=True))
-        expanded.append(MATRIX_EXPR.sub(lambda m, values=values: str(values[m.group(1)]), text))
+
+        def substitute(match: re.Match[str], values: dict[str, object] = values) -> str:
+            return str(values[match.group(1)])
+
+        expanded.append(MATRIX_EXPR.sub(substitute, text))
     return expanded
 
 

@@ -146,7 +146,7 @@ def test_worker_custom_backend(horde, monkeypatch, capsys) -> None:
         base_url=horde.base_url, api_key=KEYS["alice"].key, client_agent="docs-test:1:none", timeouts=TIMEOUTS
     ) as client:
         result = client.image_generate_request(
-            ImageGenerateAsyncRequest(prompt="a red square", models=[model]), timeout=60
+            ImageGenerateAsyncRequest(prompt="a red square", models=(model,)), timeout=60
         )
     worker.join(30)
     assert not worker.is_alive()

@@ -17,7 +17,6 @@ NOT_YET_TYPE_CHECKED: dict[str, str] = {
     "tests-integration/local_horde": "146 errors to fix first, most of them submit_request without its type",
     "tests-integration/clients": "33 errors to fix first, most of them submit_request without its type",
     "tests-integration/hostile": "30 errors to fix first",
-    "tests-integration/worker": "35 errors to fix first",
 }
 # `# type: ignore[code]` followed, in the same comment, by `  # ` and a reason of some words.
 IGNORE = re.compile(r"^#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")

@@ -14,6 +14,7 @@ import anyio
 import pytest
 from horde_local.testing import KEYS, TIMEOUTS, HordeEnv
 from PIL import Image
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncSimpleClient
 from horde_sdk.ai_horde_api.apimodels import AlchemyAsyncRequest
@@ -35,10 +36,10 @@ def _source() -> str:
 
 async def test_nsfw_and_interrogation_come_back_typed(horde: HordeEnv) -> None:
     config = AlchemyWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         alchemist_name="typed-alchemist",
-        forms=["caption", "nsfw", "interrogation"],
+        forms=("caption", "nsfw", "interrogation"),
         max_threads=1,
     )
     runtime = WorkerRuntime(config, alchemy_backend=DemoAlchemyBackend(), options=FAST)
@@ -53,7 +54,7 @@ async def test_nsfw_and_interrogation_come_back_typed(horde: HordeEnv) -> None:
                 ) as requester:
                     result = await requester.alchemy_request(
                         AlchemyAsyncRequest(
-                            forms=[{"name": "caption"}, {"name": "nsfw"}, {"name": "interrogation"}],
+                            forms=[{"name": "caption"}, {"name": "nsfw"}, {"name": "interrogation"}],  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
                             source_image=_source(),
                         )
                     )

@@ -59,8 +59,8 @@ def worker_config(horde: HordeEnv, tmp_path: Path, example: str, name: str, engi
 
 REQUEST = ImageGenerateAsyncRequest(
     prompt="a lighthouse at dusk",
-    models=[MODEL],
-    params={"width": 576, "height": 448, "seed": "1234", "n": 2, "sampler_name": "k_euler"},
+    models=(MODEL,),
+    params={"width": 576, "height": 448, "seed": "1234", "n": 2, "sampler_name": "k_euler"},  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import pytest
 from horde_local.testing import KEYS, TIMEOUTS, HordeEnv
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncSimpleClient
 from horde_sdk.ai_horde_api.apimodels import TextGenerateAsyncRequest
@@ -84,7 +85,7 @@ async def _generate(horde: HordeEnv, runtime: WorkerRuntime, model: str, n: int 
             base_url=horde.base_url, api_key=KEYS["alice"].key, enforce_rate_limits=False, timeouts=TIMEOUTS
         ) as client:
             result = await client.text_generate_request(
-                TextGenerateAsyncRequest(prompt="The keeper said", models=(model,), params={"n": n, "max_length": 50})
+                TextGenerateAsyncRequest(prompt="The keeper said", models=(model,), params={"n": n, "max_length": 50})  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
             )
         runtime.request_stop()
     return [generation.text for generation in result.generations]
@@ -95,7 +96,7 @@ async def test_a_scribe_in_front_of_a_koboldai_server(
 ) -> None:
     url, received = text_server
     config = TextWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         scribe_name="kobold-scribe",
         kai_url=url,
@@ -118,12 +119,12 @@ async def test_a_scribe_in_front_of_an_openai_compatible_server(
 ) -> None:
     url, received = text_server
     config = TextWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         scribe_name="openai-scribe",
         kai_url=url,
         text_backend="openai",
-        text_backend_api_key=BEARER,
+        text_backend_api_key=SecretStr(BEARER),
         model_name="tiny-story",
         max_context_length=4096,
     )

@@ -67,7 +67,7 @@ def three_jobs_in_hand(horde: HordeEnv, worker: subprocess.Popen[str]) -> None:
     client = horde.client("alice")
     for index in range(3):
         client.submit_request(
-            ImageGenerateAsyncRequest(prompt=f"job {index}", models=[MODEL]), ImageGenerateAsyncResponse
+            ImageGenerateAsyncRequest(prompt=f"job {index}", models=(MODEL,)), ImageGenerateAsyncResponse
         )
     wait_for(lambda: horde.horde.worker_counts(NAME).in_flight == 3, worker)
 
@@ -90,7 +90,7 @@ def test_a_running_worker_never_logs_its_api_key_even_at_debug(horde: HordeEnv, 
     worker = start_worker(horde, tmp_path, 0.0, "--log-level", "DEBUG")
     wait_for(lambda: NAME in horde.horde.all_worker_counts(), worker)
     client = horde.client("alice")
-    client.submit_request(ImageGenerateAsyncRequest(prompt="a job", models=[MODEL]), ImageGenerateAsyncResponse)
+    client.submit_request(ImageGenerateAsyncRequest(prompt="a job", models=(MODEL,)), ImageGenerateAsyncResponse)
     wait_for(lambda: horde.horde.worker_counts(NAME).submitted == 1, worker)
     worker.send_signal(signal.SIGINT)
     out, log = worker.communicate(timeout=60)

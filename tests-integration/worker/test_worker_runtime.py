@@ -18,17 +18,24 @@ import pytest
 from horde_local import ScriptedFault
 from horde_local.testing import KEYS, TIMEOUTS, HordeEnv
 from PIL import Image
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncSimpleClient
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
+    SingleWorkerDetailsResponse,
     SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
 )
 from horde_sdk.ai_horde_api.results import AlchemyCaptionResult, AlchemyImageResult
-from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ImageWorkerDeployConfig, TextWorkerDeployConfig
+from horde_sdk.deploy_config import (
+    CombinedWorkerDeployConfig,
+    ImageWorkerDeployConfig,
+    ModelSelection,
+    TextWorkerDeployConfig,
+)
 from horde_sdk.generation_parameters import ImageGenerationFeatureFlags, ImageGenerationParameters
 from horde_sdk.worker.backends import (
     DEMO_IMAGE_FEATURES,
@@ -103,7 +110,7 @@ async def create_image_request(horde: HordeEnv, prompt: str = "a test") -> str:
     """Create an image request without waiting for it (a manual client: no cleanup, no NoAvailableWorker check)."""
     async with horde.async_client("alice") as manual:
         answer = await manual.submit_request(
-            ImageGenerateAsyncRequest(prompt=prompt, models=[MODEL]), ImageGenerateAsyncResponse
+            ImageGenerateAsyncRequest(prompt=prompt, models=(MODEL,)), ImageGenerateAsyncResponse
         )
     return str(answer.id_)
 
@@ -153,16 +160,16 @@ class ProgrammableImageBackend:
 
 async def test_all_three_kinds_end_to_end(horde: HordeEnv) -> None:
     config = CombinedWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         dreamer_name="e2e-dreamer",
         scribe_name="e2e-scribe",
         alchemist_name="e2e-alchemist",
-        models_to_load=[MODEL],
+        models_to_load=ModelSelection.model_validate([MODEL]),
         model_name=TEXT_MODEL,
         max_context_length=4096,
         max_length=200,
-        forms=["caption", "post-process"],
+        forms=("caption", "post-process"),
         max_threads=2,
     )
     runtime = WorkerRuntime(
@@ -174,14 +181,14 @@ async def test_all_three_kinds_end_to_end(horde: HordeEnv) -> None:
     )
     async with running(runtime), client(horde) as requester:
         image_result = await requester.image_generate_request(
-            ImageGenerateAsyncRequest(prompt="a lighthouse", models=[MODEL], params={"n": 2, "width": 256})
+            ImageGenerateAsyncRequest(prompt="a lighthouse", models=(MODEL,), params={"n": 2, "width": 256})  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
         )
         text_result = await requester.text_generate_request(
-            TextGenerateAsyncRequest(prompt="Once upon a time", models=[TEXT_MODEL])
+            TextGenerateAsyncRequest(prompt="Once upon a time", models=(TEXT_MODEL,))
         )
         source = base64.b64encode(image_result.generations[0].image).decode("ascii")
         alchemy_result = await requester.alchemy_request(
-            AlchemyAsyncRequest(forms=[{"name": "caption"}, {"name": "RealESRGAN_x2plus"}], source_image=source)
+            AlchemyAsyncRequest(forms=[{"name": "caption"}, {"name": "RealESRGAN_x2plus"}], source_image=source)  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
         )
 
     assert len(image_result.generations) == 2
@@ -210,7 +217,7 @@ async def test_all_three_kinds_end_to_end(horde: HordeEnv) -> None:
 
 async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> None:
     config = TextWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         scribe_name="branded-scribe",
         model_name=TEXT_MODEL,
@@ -220,7 +227,7 @@ async def test_a_branded_text_model_carries_the_owner_name(horde: HordeEnv) -> N
     runtime = WorkerRuntime(config, text_backend=DemoTextBackend(), options=FAST)
     branded = f"{TEXT_MODEL}::{KEYS['worker'].name}#5"
     async with running(runtime), client(horde) as requester:
-        result = await requester.text_generate_request(TextGenerateAsyncRequest(prompt="Hello", models=[branded]))
+        result = await requester.text_generate_request(TextGenerateAsyncRequest(prompt="Hello", models=(branded,)))
     assert result.generations[0].model == branded
     assert_nothing_lost(horde, "branded-scribe")
 
@@ -242,7 +249,9 @@ async def test_the_pop_carries_the_configured_agent_and_asks_only_for_what_the_b
     assert not served.served.loras
     assert served.check(ImageGenerationParameters(prompt="p", model=MODEL)).supported
     async with running(runtime), horde.async_client("alice") as manual:
-        details = await manual.submit_request(SingleWorkerNameDetailsRequest(worker_name="narrow-dreamer"))
+        details = await manual.submit_request(
+            SingleWorkerNameDetailsRequest(worker_name="narrow-dreamer"), SingleWorkerDetailsResponse
+        )
     assert details.bridge_agent == "My Engine:2.1.0:https://example.com"
     assert (details.img2img, details.painting, details.post_processing, details.lora) == (False, False, False, False)
     assert runtime.bridge_report()[0].startswith(
@@ -259,15 +268,15 @@ async def test_an_img2img_source_is_downloaded_and_used(horde: HordeEnv) -> None
     runtime = WorkerRuntime(config, image_backend=DemoImageBackend(), options=FAST)
     request = ImageGenerateAsyncRequest(
         prompt="a red square, repainted",
-        models=[MODEL],
+        models=(MODEL,),
         source_image=base64.b64encode(source.getvalue()).decode("ascii"),
         source_processing="img2img",
-        params={"width": 64, "height": 64, "denoising_strength": 0.01},
+        params={"width": 64, "height": 64, "denoising_strength": 0.01},  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
     )
     async with running(runtime), client(horde) as requester:
         result = await requester.image_generate_request(request)
     with Image.open(io.BytesIO(result.generations[0].image)) as image:
-        red, green, _ = image.convert("RGB").getpixel((32, 32))  # type: ignore[misc]
+        red, green, _ = image.convert("RGB").getpixel((32, 32))  # type: ignore[misc]  # Pillow types getpixel as a union of pixel shapes; this image is RGB
     assert red > 200 > green  # the source shows through (a low denoising keeps it)
     assert_nothing_lost(horde, "runtime-dreamer")
 
@@ -284,7 +293,7 @@ async def test_a_source_that_cannot_be_downloaded_faults_the_job(horde: HordeEnv
         await manual.submit_request(
             ImageGenerateAsyncRequest(
                 prompt="unreachable source",
-                models=[MODEL],
+                models=(MODEL,),
                 source_image=base64.b64encode(b"not used").decode("ascii"),
                 source_processing="img2img",
             ),
@@ -301,7 +310,7 @@ async def test_the_summary_is_logged_periodically(horde: HordeEnv, caplog: pytes
     runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=options)
     with caplog.at_level(logging.INFO, logger="horde_sdk.worker.runtime.worker"):
         async with running(runtime), client(horde) as requester:
-            await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="count me", models=[MODEL]))
+            await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="count me", models=(MODEL,)))
             await anyio.sleep(0.3)
     summaries = [record for record in caplog.records if record.getMessage() == "worker summary"]
     assert len(summaries) >= 2
@@ -325,7 +334,7 @@ async def test_max_threads_jobs_run_at_once(horde: HordeEnv) -> None:
 
         async def one(index: int) -> None:
             result = await requester.image_generate_request(
-                ImageGenerateAsyncRequest(prompt=f"picture {index}", models=[MODEL])
+                ImageGenerateAsyncRequest(prompt=f"picture {index}", models=(MODEL,))
             )
             results.append(result.generations[0].image)
 
@@ -366,7 +375,7 @@ async def test_backend_error_is_retried_within_the_error_limit(horde: HordeEnv) 
     backend = ProgrammableImageBackend(failures=1)
     runtime = WorkerRuntime(image_config(horde), image_backend=backend, options=FAST)
     async with running(runtime), client(horde) as requester:
-        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="retry me", models=[MODEL]))
+        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="retry me", models=(MODEL,)))
     assert result.generations[0].image
     assert backend.calls == 2
     assert runtime.summary().faulted == 0
@@ -418,7 +427,7 @@ async def test_a_submit_that_fails_then_succeeds(horde: HordeEnv) -> None:
     horde.horde.script_faults(ScriptedFault(method="POST", path_prefix="/v2/generate/submit", count=2, status=503))
     runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=FAST)
     async with running(runtime), client(horde) as requester:
-        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="persist", models=[MODEL]))
+        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="persist", models=(MODEL,)))
     assert result.generations[0].image
     assert len(horde.horde.scripted_faults_consumed()) == 2
     assert runtime.summary().submitted == 1
@@ -436,7 +445,7 @@ async def test_dropped_connections_lose_nothing(horde: HordeEnv) -> None:
     )
     runtime = WorkerRuntime(image_config(horde), image_backend=DemoImageBackend(), options=FAST)
     async with running(runtime), client(horde) as requester:
-        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="dropped", models=[MODEL]))
+        result = await requester.image_generate_request(ImageGenerateAsyncRequest(prompt="dropped", models=(MODEL,)))
     assert result.generations[0].image[8:12] == b"WEBP"
     assert len(horde.horde.scripted_faults_consumed()) == 6
     summary = runtime.summary()

@@ -16,13 +16,17 @@ from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
     AlchemyAsyncResponse,
     AlchemyStatusRequest,
+    AlchemyStatusResponse,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateStatusRequest,
+    ImageGenerateStatusResponse,
     TextGenerateAsyncRequest,
     TextGenerateAsyncResponse,
     TextGenerateStatusRequest,
+    TextGenerateStatusResponse,
 )
 from horde_sdk.ai_horde_api.exceptions import HordeNotFoundError
 
@@ -43,26 +47,32 @@ class BoomError(Exception):
 def test_sync_manual_client_image_text_alchemy(horde: HordeEnv) -> None:
     client = horde.client()
     image = client.submit_request(ImageGenerateAsyncRequest(prompt="sync image"), ImageGenerateAsyncResponse)
+    assert image.id_ is not None
     text = client.submit_request(TextGenerateAsyncRequest(prompt="sync text"), TextGenerateAsyncResponse)
+    assert text.id_ is not None
     alchemy = client.submit_request(_alchemy(), AlchemyAsyncResponse)
+    assert alchemy.id_ is not None
     assert horde.worker("img").work_image() == 1
     assert horde.worker("txt", models=("koboldcpp/tiny",)).work_text() == 1
     assert horde.worker("alc", amount=2).work_alchemy() == 2
-    assert client.submit_request(ImageGenerateCheckRequest(id=image.id_)).done
-    status = client.submit_request(ImageGenerateStatusRequest(id=image.id_))
+    assert client.submit_request(ImageGenerateCheckRequest(id=image.id_), ImageGenerateCheckResponse).done
+    status = client.submit_request(ImageGenerateStatusRequest(id=image.id_), ImageGenerateStatusResponse)
     assert status.generations
     assert status.generations[0].img
-    assert client.transport.send_raw("GET", status.generations[0].img).content.startswith(b"RIFF")  # type: ignore[union-attr]
-    assert client.submit_request(TextGenerateStatusRequest(id=text.id_)).done
-    assert client.submit_request(AlchemyStatusRequest(id=alchemy.id_)).is_done()
+    assert client.transport.send_raw("GET", status.generations[0].img).content.startswith(b"RIFF")  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
+    assert client.submit_request(TextGenerateStatusRequest(id=text.id_), TextGenerateStatusResponse).done
+    assert client.submit_request(AlchemyStatusRequest(id=alchemy.id_), AlchemyStatusResponse).is_done()
 
 
 def test_sync_session_cancels_every_kind_it_left_unfinished(horde: HordeEnv) -> None:
     def abandon() -> tuple[str | None, ...]:
         with horde.session() as session:
             image = session.submit_request(ImageGenerateAsyncRequest(prompt="abandoned"), ImageGenerateAsyncResponse)
+            assert image.id_ is not None
             text = session.submit_request(TextGenerateAsyncRequest(prompt="abandoned"), TextGenerateAsyncResponse)
+            assert text.id_ is not None
             alchemy = session.submit_request(_alchemy(), AlchemyAsyncResponse)
+            assert alchemy.id_ is not None
             assert len(session.pending_follow_up_keys) == 3
             raise BoomError(image.id_, text.id_, alchemy.id_)
 
@@ -79,8 +89,9 @@ def test_sync_session_cancels_every_kind_it_left_unfinished(horde: HordeEnv) -> 
 def test_sync_session_does_not_cancel_what_finished(horde: HordeEnv) -> None:
     with horde.session() as session:
         accepted = session.submit_request(ImageGenerateAsyncRequest(prompt="finished"), ImageGenerateAsyncResponse)
+        assert accepted.id_ is not None
         horde.worker().work_image()
-        assert session.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).done
+        assert session.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
         assert session.pending_follow_up_keys == ()
     assert not horde.horde.state.requests[accepted.id_ or ""].cancelled
 
@@ -88,10 +99,11 @@ def test_sync_session_does_not_cancel_what_finished(horde: HordeEnv) -> None:
 def test_faulted_job_is_reported_to_the_client(horde: HordeEnv) -> None:
     client = horde.client()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="cursed"), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     worker = horde.worker(behaviour=Behaviour.faulted)
     while worker.work_image():
         pass
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert check.faulted
     assert not check.done
     assert check.restarted == 4
@@ -102,9 +114,10 @@ def test_expired_request_is_a_typed_not_found(horde: HordeEnv) -> None:
     horde.reset(test_config(), clock)
     client = horde.client()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="forgotten"), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     clock.advance(20 * 60 + 1)
     with pytest.raises(HordeNotFoundError):
-        client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+        client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     # A session treats a request already gone as settled: leaving it tries the cancel once, gets the 404 and
     # raises nothing.
     with horde.session() as session:
@@ -122,19 +135,22 @@ async def _image_text_alchemy_round(env: HordeEnv) -> None:
         image = await client.submit_request(
             ImageGenerateAsyncRequest(prompt="async image", r2=False), ImageGenerateAsyncResponse
         )
+        assert image.id_ is not None
         text = await client.submit_request(TextGenerateAsyncRequest(prompt="async text"), TextGenerateAsyncResponse)
+        assert text.id_ is not None
         alchemy = await client.submit_request(_alchemy(), AlchemyAsyncResponse)
+        assert alchemy.id_ is not None
         assert await env.async_worker(worker_client, "img").work_image() == 1
         assert await env.async_worker(worker_client, "txt", models=("koboldcpp/tiny",)).work_text() == 1
         assert await env.async_worker(worker_client, "alc", amount=2).work_alchemy() == 2
-        status = await client.submit_request(ImageGenerateStatusRequest(id=image.id_))
+        status = await client.submit_request(ImageGenerateStatusRequest(id=image.id_), ImageGenerateStatusResponse)
         assert status.generations
         assert status.generations[0].img
         assert base64.b64decode(status.generations[0].img) == fake_image(status.generations[0].id_ or "")
-        assert (await client.submit_request(TextGenerateStatusRequest(id=text.id_))).done
-        alchemy_status = await client.submit_request(AlchemyStatusRequest(id=alchemy.id_))
+        assert (await client.submit_request(TextGenerateStatusRequest(id=text.id_), TextGenerateStatusResponse)).done
+        alchemy_status = await client.submit_request(AlchemyStatusRequest(id=alchemy.id_), AlchemyStatusResponse)
         upscaled = await client.transport.send_raw("GET", alchemy_status.get_results()["RealESRGAN_x2plus"])
-        assert upscaled.content.startswith(b"RIFF")  # type: ignore[union-attr]
+        assert upscaled.content.startswith(b"RIFF")  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
 
 
 @pytest.mark.anyio
@@ -160,7 +176,7 @@ async def _session_cancelled_by_task_cancellation(env: HordeEnv) -> list[str]:
                     "alchemy": _alchemy(),
                 }[kind]
                 answer = await session.submit_request(request)
-                started.append(answer.id_)  # type: ignore[attr-defined]
+                started.append(answer.id_)  # type: ignore[attr-defined]  # the three kinds answer different async responses, each with id_
             submitted.set()
             await anyio.sleep_forever()
 

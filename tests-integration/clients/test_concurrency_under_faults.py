@@ -19,7 +19,9 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateStatusRequest,
+    ImageGenerateStatusResponse,
 )
 from horde_sdk.generic_api.core import RawResponse
 from horde_sdk.generic_api.exceptions import HordeError
@@ -59,13 +61,17 @@ class Run:
                 self.known_ids[prompt] = accepted.id_
                 with anyio.fail_after(45):
                     while True:
-                        check = await session.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+                        check = await session.submit_request(
+                            ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse
+                        )
                         if check.done or check.faulted:
                             break
                         # Each poll may draw an injected 500, which a GET does not retry: poll at a fixed pace
                         # (the server caches check for 1 s anyway) so a slow machine does not draw more faults.
                         await anyio.sleep(0.25)
-                status = await session.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+                status = await session.submit_request(
+                    ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse
+                )
                 assert status.generations
                 assert status.generations[0].img
                 image = await session.transport.send_raw("GET", status.generations[0].img)

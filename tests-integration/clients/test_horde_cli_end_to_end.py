@@ -17,9 +17,10 @@ import anyio
 import pytest
 from horde_local.testing import KEYS, HordeEnv
 from PIL import Image
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api import cli
-from horde_sdk.deploy_config import CombinedWorkerDeployConfig
+from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ModelSelection
 from horde_sdk.worker.backends import DemoAlchemyBackend, DemoImageBackend, DemoTextBackend
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime
 
@@ -35,16 +36,16 @@ BOUND = 60.0
 async def serving(horde: HordeEnv) -> AsyncIterator[None]:
     """The SDK worker (demo backends for images, text and alchemy) serving the local horde for the block."""
     config = CombinedWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         dreamer_name="cli-dreamer",
         scribe_name="cli-scribe",
         alchemist_name="cli-alchemist",
-        models_to_load=["Test Model"],
+        models_to_load=ModelSelection.model_validate(["Test Model"]),
         model_name=TEXT_MODEL,
         max_context_length=4096,
         max_length=200,
-        forms=["caption", "nsfw", "interrogation", "post-process"],
+        forms=("caption", "nsfw", "interrogation", "post-process"),
         max_threads=1,
     )
     runtime = WorkerRuntime(

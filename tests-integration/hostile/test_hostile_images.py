@@ -15,9 +15,10 @@ import anyio
 import pytest
 from horde_local.testing import KEYS, HordeEnv
 from PIL import Image
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest, ImageGenerateAsyncResponse
-from horde_sdk.deploy_config import ImageWorkerDeployConfig
+from horde_sdk.deploy_config import ImageWorkerDeployConfig, ModelSelection
 from horde_sdk.worker.backends import DemoImageBackend, ImageBackendResult, ImageJobInput
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime, WorkerSummary
 
@@ -56,10 +57,10 @@ async def _one_job(
 ) -> WorkerSummary:
     """Run a worker until the horde has its first job back; return the worker's summary."""
     config = ImageWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         dreamer_name=name,
-        models_to_load=[MODEL],
+        models_to_load=ModelSelection.model_validate([MODEL]),
         max_threads=1,
         queue_size=0,
         bridge_agent=IMG2IMG_BRIDGE,
@@ -71,7 +72,10 @@ async def _one_job(
             await runtime.wait_ready()  # the horde knows the worker from its first pop
         async with horde.async_client("alice") as requester:
             request = ImageGenerateAsyncRequest(
-                prompt="hostile", models=[MODEL], params={"width": 64, "height": 64}, **params
+                prompt="hostile",
+                models=(MODEL,),
+                params={"width": 64, "height": 64},  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
+                **params,
             )
             await requester.submit_request(request, ImageGenerateAsyncResponse)
         with anyio.fail_after(15):

@@ -8,6 +8,7 @@ was accepted must be cancelled on the server (a DELETE was sent), so nothing is 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import anyio
 import pytest
@@ -21,6 +22,7 @@ from horde_sdk.ai_horde_api.exceptions import (
 from horde_sdk.ai_horde_api.job_flows import PollingPolicy
 from horde_sdk.ai_horde_api.progress import JOB_KIND
 from horde_sdk.ai_horde_api.simple_clients import AIHordeAPIAsyncSimpleClient, AIHordeAPISimpleClient
+from horde_sdk.generic_api.apimodels import HordeRequest
 from horde_sdk.generic_api.exceptions import (
     HordeResponseTooLargeError,
     HordeResponseValidationError,
@@ -44,7 +46,7 @@ PROGRESS = {
     "is_possible": True,
 }
 
-KINDS = {
+KINDS: dict[str, tuple[str, str, str, Callable[[], HordeRequest], str]] = {
     "image": (
         "/api/v2/generate/async",
         "/api/v2/generate/check/",
@@ -63,7 +65,7 @@ KINDS = {
         "/api/v2/interrogate/async",
         "/api/v2/interrogate/status/",
         "/api/v2/interrogate/status/",
-        lambda: AlchemyAsyncRequest(source_image="https://example.invalid/a.webp", forms=[{"name": "caption"}]),
+        lambda: AlchemyAsyncRequest(source_image="https://example.invalid/a.webp", forms=[{"name": "caption"}]),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
         "alchemy_request",
     ),
 }
@@ -75,7 +77,7 @@ def _options(url: str, **settings: object) -> dict[str, object]:
             base_url=f"{url}/api",
             api_key="hostile-job-key-0123456789",
             timeouts=HordeTimeouts.uniform(5.0),
-            **settings,  # type: ignore[arg-type]
+            **settings,  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
         ),
         "enforce_rate_limits": False,
         "polling": dict.fromkeys(JOB_KIND, QUICK),
@@ -84,11 +86,11 @@ def _options(url: str, **settings: object) -> dict[str, object]:
 
 def _run(url: str, method: str, request: object, *, asynchronous: bool, **settings: object) -> object:
     if not asynchronous:
-        with AIHordeAPISimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]
+        with AIHordeAPISimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
             return getattr(client, method)(request, timeout=JOB_TIMEOUT)
 
     async def main() -> object:
-        async with AIHordeAPIAsyncSimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]
+        async with AIHordeAPIAsyncSimpleClient(**_options(url, **settings)) as client:  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
             return await getattr(client, method)(request, timeout=JOB_TIMEOUT)
 
     return anyio.run(main)

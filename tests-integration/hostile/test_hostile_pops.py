@@ -20,6 +20,7 @@ import pytest
 from horde_local import ScriptedRewrite
 from horde_local.testing import KEYS, HordeEnv
 from PIL import Image
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api import AIHordeAPIAsyncManualClient
 from horde_sdk.ai_horde_api.apimodels import (
@@ -33,7 +34,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     TextGenerateAsyncRequest,
     TextGenerateAsyncResponse,
 )
-from horde_sdk.deploy_config import CombinedWorkerDeployConfig
+from horde_sdk.deploy_config import CombinedWorkerDeployConfig, ModelSelection
 from horde_sdk.worker.backends import (
     DemoAlchemyBackend,
     DemoImageBackend,
@@ -174,16 +175,16 @@ async def _wait_for(predicate: Callable[[], bool], what: Callable[[], str], seco
 
 def _config(horde: HordeEnv) -> CombinedWorkerDeployConfig:
     return CombinedWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         dreamer_name="hostile-dreamer",
         scribe_name="hostile-scribe",
         alchemist_name="hostile-alchemist",
-        models_to_load=[MODEL],
+        models_to_load=ModelSelection.model_validate([MODEL]),
         model_name=TEXT_MODEL,
         max_context_length=4096,
         max_length=200,
-        forms=["caption"],
+        forms=("caption",),
         max_threads=4,
         queue_size=0,
     )
@@ -193,19 +194,23 @@ async def _ask(requester: AIHordeAPIAsyncManualClient, kind: str) -> Any:
     """Create a request of `kind`; return the request that cancels it."""
     if kind == "image":
         image = await requester.submit_request(
-            ImageGenerateAsyncRequest(prompt="a hostile test", models=[MODEL], params={"width": 64, "height": 64}),
+            ImageGenerateAsyncRequest(prompt="a hostile test", models=(MODEL,), params={"width": 64, "height": 64}),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
             ImageGenerateAsyncResponse,
         )
+        assert image.id_ is not None
         return DeleteImageGenerateRequest(id=image.id_)
     if kind == "text":
         text = await requester.submit_request(
-            TextGenerateAsyncRequest(prompt="Once", models=[TEXT_MODEL], params={"max_length": 16}),
+            TextGenerateAsyncRequest(prompt="Once", models=(TEXT_MODEL,), params={"max_length": 16}),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
             TextGenerateAsyncResponse,
         )
+        assert text.id_ is not None
         return DeleteTextGenerateRequest(id=text.id_)
     alchemy = await requester.submit_request(
-        AlchemyAsyncRequest(forms=[{"name": "caption"}], source_image=_png_b64()), AlchemyAsyncResponse
+        AlchemyAsyncRequest(forms=[{"name": "caption"}], source_image=_png_b64()),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
+        AlchemyAsyncResponse,
     )
+    assert alchemy.id_ is not None
     return DeleteAlchemyRequest(id=alchemy.id_)
 
 
@@ -225,12 +230,12 @@ async def _shapes(horde: HordeEnv, kind: str, path: str, shapes: dict[str, tuple
         cancels = [await _ask(requester, kind) for _ in shapes]
         for name, (_, expected) in shapes.items():
             recorder = recorders[name]
-            await _wait_for(lambda recorder=recorder: bool(recorder.ids), lambda name=name: f"{kind} {name}: its pop")
+            await _wait_for(lambda recorder=recorder: bool(recorder.ids), lambda name=name: f"{kind} {name}: its pop")  # type: ignore[misc]  # a default argument pins the loop variable; mypy cannot type such a lambda
             for generation_id in recorder.ids:
                 state = functools.partial(_state, horde, generation_id)
                 await _wait_for(
-                    lambda state=state, expected=expected: state() in expected,  # type: ignore[misc]
-                    lambda state=state, name=name, expected=expected: (  # type: ignore[misc]
+                    lambda state=state, expected=expected: state() in expected,  # type: ignore[misc]  # a default argument pins the loop variable; mypy cannot type such a lambda
+                    lambda state=state, name=name, expected=expected: (  # type: ignore[misc]  # a default argument pins the loop variable; mypy cannot type such a lambda
                         f"{kind} {name}: a generation to be {sorted(expected)} (it is {state()})"
                     ),
                 )

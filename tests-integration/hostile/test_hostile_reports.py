@@ -11,9 +11,10 @@ import anyio
 import pytest
 from horde_local import ScriptedFault
 from horde_local.testing import KEYS, HordeEnv, test_config
+from pydantic import SecretStr
 
 from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest, ImageGenerateAsyncResponse
-from horde_sdk.deploy_config import ImageWorkerDeployConfig
+from horde_sdk.deploy_config import ImageWorkerDeployConfig, ModelSelection
 from horde_sdk.worker.backends import DemoImageBackend
 from horde_sdk.worker.runtime import RuntimeOptions, WorkerRuntime
 
@@ -34,10 +35,10 @@ async def test_a_job_the_horde_never_takes_a_report_of_is_unreported_and_comes_b
     horde.reset(test_config(job_ttl=2.0, abort_grace=0.3))
     horde.script_faults(ScriptedFault("POST", SUBMIT, count=10_000, status=503))
     config = ImageWorkerDeployConfig(
-        api_key=KEYS["worker"].key,
+        api_key=SecretStr(KEYS["worker"].key),
         horde_url=horde.base_url,
         dreamer_name="refused-reports",
-        models_to_load=[MODEL],
+        models_to_load=ModelSelection.model_validate([MODEL]),
         max_threads=1,
         queue_size=0,
     )
@@ -49,7 +50,7 @@ async def test_a_job_the_horde_never_takes_a_report_of_is_unreported_and_comes_b
         group.start_soon(runtime.run)
         async with horde.async_client("alice") as requester:
             await requester.submit_request(
-                ImageGenerateAsyncRequest(prompt="refused", models=[MODEL], params={"width": 64, "height": 64}),
+                ImageGenerateAsyncRequest(prompt="refused", models=(MODEL,), params={"width": 64, "height": 64}),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
                 ImageGenerateAsyncResponse,
             )
         await _until(lambda: runtime.summary().unreported == 1)

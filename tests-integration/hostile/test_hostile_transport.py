@@ -39,20 +39,20 @@ def _options(server_url: str, **settings: object) -> dict[str, object]:
             api_key=KEY,
             timeouts=HordeTimeouts.uniform(5.0),
             retry=RetryPolicy(max_attempts=4, backoff_base=0.05, backoff_max=0.1),
-            **settings,  # type: ignore[arg-type]
+            **settings,  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
         ),
         "enforce_rate_limits": False,
     }
 
 
 def _sync_call(server_url: str, *, http_client: httpx.Client | None = None, **settings: object) -> object:
-    with AIHordeAPIManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]
+    with AIHordeAPIManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
         return client.submit_request(HordeHeartbeatRequest(), HordeHeartbeatResponse, timeout=DEADLINE)
 
 
 def _async_call(server_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: object) -> object:
     async def main() -> object:
-        async with AIHordeAPIAsyncManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]
+        async with AIHordeAPIAsyncManualClient(http_client=http_client, **_options(server_url, **settings)) as client:  # type: ignore[arg-type]  # settings are keyword arguments of the settings model, passed through untyped
             return await client.submit_request(HordeHeartbeatRequest(), HordeHeartbeatResponse, timeout=DEADLINE)
 
     return anyio.run(main)
@@ -63,11 +63,11 @@ def _async_call_over_httpx(
 ) -> object:
     """The async call with the transport's httpx path even where aiohttp is installed (its created client)."""
     original = transport_module.aiohttp_available
-    transport_module.aiohttp_available = lambda: False  # type: ignore[assignment] # as if aiohttp were not installed
+    transport_module.aiohttp_available = lambda: False  # as if aiohttp were not installed
     try:
         return _async_call(server_url, http_client=http_client, **settings)
     finally:
-        transport_module.aiohttp_available = original  # type: ignore[assignment] # restored
+        transport_module.aiohttp_available = original  # restored
 
 
 # "async" sends with aiohttp where it is installed (the worker's extra), "async-httpx" always with httpx.
@@ -83,12 +83,12 @@ def test_the_async_call_goes_through_aiohttp_where_it_is_installed():
         async with AIHordeAPIAsyncManualClient(base_url="http://127.0.0.1:9/api") as client:
             first = client.transport.backend
         original = transport_module.aiohttp_available
-        transport_module.aiohttp_available = lambda: False  # type: ignore[assignment] # as if not installed
+        transport_module.aiohttp_available = lambda: False  # as if not installed
         try:
             async with AIHordeAPIAsyncManualClient(base_url="http://127.0.0.1:9/api") as client:
                 return first, client.transport.backend
         finally:
-            transport_module.aiohttp_available = original  # type: ignore[assignment] # restored
+            transport_module.aiohttp_available = original  # restored
 
     expected = "aiohttp" if transport_module.aiohttp_available() else "httpx"
     assert anyio.run(backends) == (expected, "httpx")

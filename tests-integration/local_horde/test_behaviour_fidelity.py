@@ -23,18 +23,23 @@ from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
     AlchemyAsyncResponse,
     AllWorkerMessagesRequest,
+    AllWorkerMessagesResponse,
     AllWorkersDetailsRequest,
+    AllWorkersDetailsResponse,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateJobSubmitRequest,
     SingleWorkerMessageRequest,
     TextGenerateAsyncRequest,
     TextGenerateAsyncResponse,
     TextGenerateJobPopRequest,
     TextGenerateJobPopResponse,
+    WorkerMessageResponse,
 )
 from horde_sdk.ai_horde_api.consts import RC
+from horde_sdk.ai_horde_api.fields import GenerationID
 from horde_sdk.generic_api.exceptions import (
     HordeBadRequestError,
     HordeForbiddenError,
@@ -152,7 +157,7 @@ def test_the_enumeration_table_matches_the_swagger(horde_swagger: dict[str, Any]
 # ------------------------------------------------------- What the horde sends to which worker: validated_backends
 def _text_pop(horde: HordeEnv, name: str, bridge: str) -> TextGenerateJobPopResponse:
     pop = TextGenerateJobPopRequest(
-        name=name, models=["koboldcpp/tiny"], max_length=512, max_context_length=4096, bridge_agent=bridge
+        name=name, models=("koboldcpp/tiny",), max_length=512, max_context_length=4096, bridge_agent=bridge
     )
     return horde.client("worker").submit_request(pop, TextGenerateJobPopResponse)
 
@@ -173,6 +178,7 @@ def test_validated_backends_requests_skip_other_backends_silently(horde: HordeEn
     empty = _text_pop(horde, "sdk-scribe", "horde-sdk-worker:0.1.0:https://example.invalid")
     assert empty.id_ is None
     # The server filters these requests out before it counts skipped ones: nothing says why.
+    assert empty.skipped is not None
     assert empty.skipped.model_dump(exclude_none=True, exclude_defaults=True) == {}
     assert _text_pop(horde, "tabby", "TabbyAPI:1.0.0:https://example.invalid").id_ is not None
 
@@ -211,7 +217,7 @@ def test_worker_messages_have_an_id_and_date_strings(horde: HordeEnv) -> None:
         assert [message.id_ for message in listed.root] == [own.id_]  # only the caller's own messages
         everyone = moderator.worker_messages(worker_id=worker_id)
         assert {message.id_ for message in everyone.root} == {sent.id_, own.id_}
-        read = moderator.session.submit_request(SingleWorkerMessageRequest(message_id=sent.id_))
+        read = moderator.session.submit_request(SingleWorkerMessageRequest(message_id=sent.id_), WorkerMessageResponse)
         assert read == sent
 
         with pytest.raises(HordeForbiddenError):
@@ -220,7 +226,7 @@ def test_worker_messages_have_an_id_and_date_strings(horde: HordeEnv) -> None:
             other.delete_worker_message(sent.id_)
         assert moderator.delete_worker_message(sent.id_).message == "OK"
         with pytest.raises(HordeNotFoundError):
-            moderator.session.submit_request(SingleWorkerMessageRequest(message_id=sent.id_))
+            moderator.session.submit_request(SingleWorkerMessageRequest(message_id=sent.id_), WorkerMessageResponse)
 
 
 def test_expired_messages_are_listed_only_when_asked(horde: HordeEnv) -> None:
@@ -230,7 +236,9 @@ def test_expired_messages_are_listed_only_when_asked(horde: HordeEnv) -> None:
         note = moderator.send_worker_message("for an hour", expiry=1)
         clock.advance(3601)
         assert moderator.worker_messages().root == ()
-        expired = moderator.session.submit_request(AllWorkerMessagesRequest(validity="expired"))
+        expired = moderator.session.submit_request(
+            AllWorkerMessagesRequest(validity="expired"), AllWorkerMessagesResponse
+        )
         assert [message.id_ for message in expired.root] == [note.id_]
 
 
@@ -248,7 +256,9 @@ def test_an_image_submit_needs_a_seed(horde: HordeEnv) -> None:
 
 def test_an_image_submit_with_an_unknown_key_is_a_500(horde: HordeEnv) -> None:
     """A server bug the SDK must live with: not retried, reported as a server error (BEHAVIOUR.md)."""
-    submit = ImageGenerateJobSubmitRequest(id="00000000-0000-4000-8000-000000000000", seed=1, generation="R2")
+    submit = ImageGenerateJobSubmitRequest(
+        id=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
+    )
     client = horde.client(api_key="not-a-known-key")
     horde.horde.recorded = []
     with pytest.raises(HordeServerError) as caught:
@@ -265,12 +275,13 @@ def test_the_check_answer_is_cached_for_a_second(horde: HordeEnv) -> None:
     assert worker.pop_image().is_empty()
     client = horde.client()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="cache"), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     check = ImageGenerateCheckRequest(id=accepted.id_)
-    assert not client.submit_request(check).done
+    assert not client.submit_request(check, ImageGenerateCheckResponse).done
     assert worker.work_image() == 1
-    assert not client.submit_request(check).done  # the answer of a moment ago
+    assert not client.submit_request(check, ImageGenerateCheckResponse).done  # the answer of a moment ago
     clock.advance(1.0)
-    assert client.submit_request(check).done
+    assert client.submit_request(check, ImageGenerateCheckResponse).done
 
 
 def test_a_worker_unseen_for_300_seconds_is_stale(horde: HordeEnv) -> None:
@@ -279,10 +290,13 @@ def test_a_worker_unseen_for_300_seconds_is_stale(horde: HordeEnv) -> None:
     assert horde.worker("stale-worker").pop_image().is_empty()
     client = horde.client()
     clock.advance(300)
-    assert [worker.name for worker in client.submit_request(AllWorkersDetailsRequest()).root] == ["stale-worker"]
+    assert [
+        worker.name for worker in client.submit_request(AllWorkersDetailsRequest(), AllWorkersDetailsResponse).root
+    ] == ["stale-worker"]
     clock.advance(1)
-    assert client.submit_request(AllWorkersDetailsRequest()).root == ()
+    assert client.submit_request(AllWorkersDetailsRequest(), AllWorkersDetailsResponse).root == ()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="anyone?"), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert [warning.code for warning in accepted.warnings or ()] == ["NoAvailableWorker"]
 
 

@@ -32,7 +32,9 @@ def _skipped(pop: ImageGenerateJobPopResponse) -> dict[str, object]:
 
 def _ask(horde: HordeEnv, **fields: object) -> str:
     request = ImageGenerateAsyncRequest.model_validate({"prompt": "a lighthouse at dusk", **fields})
-    return horde.client().submit_request(request, ImageGenerateAsyncResponse).id_
+    job_id = horde.client().submit_request(request, ImageGenerateAsyncResponse).id_
+    assert job_id is not None
+    return job_id
 
 
 def test_an_unknown_agent_is_never_sent_the_default_request_and_nothing_says_so(horde: HordeEnv) -> None:

@@ -77,7 +77,7 @@ bodies = st.one_of(
 )
 keys = st.sampled_from([None, KEYS["alice"].key, KEYS["worker"].key, "0000000000", "not-a-key", ""])
 ids = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"), min_size=1, max_size=40
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="/?#%"), min_size=1, max_size=40
 )
 
 

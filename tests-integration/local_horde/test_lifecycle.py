@@ -11,28 +11,43 @@ from horde_local.testing import KEYS, HordeEnv, test_config
 
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
+    AlchemyAsyncResponse,
     AlchemyStatusRequest,
+    AlchemyStatusResponse,
     AllActiveModelsRequest,
+    AllActiveModelsResponse,
     AllUsersDetailsRequest,
+    AllUsersDetailsResponse,
     AllWorkersDetailsRequest,
+    AllWorkersDetailsResponse,
     DeleteAlchemyRequest,
     DeleteImageGenerateRequest,
     DeleteTextGenerateRequest,
     FindUserRequest,
     GenerateAsyncDryRunResponse,
     HordeHeartbeatRequest,
+    HordeHeartbeatResponse,
     HordePerformanceRequest,
+    HordePerformanceResponse,
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateJobSubmitRequest,
     ImageGenerateStatusRequest,
+    ImageGenerateStatusResponse,
+    JobSubmitResponse,
     NewsRequest,
+    NewsResponse,
     SingleUserDetailsRequest,
     SingleWorkerDetailsRequest,
+    SingleWorkerDetailsResponse,
     SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
+    TextGenerateAsyncResponse,
     TextGenerateStatusRequest,
+    TextGenerateStatusResponse,
+    UserDetailsResponse,
 )
 from horde_sdk.ai_horde_api.consts import RC
 from horde_sdk.ai_horde_api.exceptions import (
@@ -41,6 +56,7 @@ from horde_sdk.ai_horde_api.exceptions import (
     HordeNotFoundError,
     HordeUnauthorizedError,
 )
+from horde_sdk.ai_horde_api.fields import GenerationID, UserID
 
 SOURCE = base64.b64encode(b"a source image").decode()
 
@@ -55,10 +71,11 @@ def test_image_request_with_r2_upload_and_download(horde: HordeEnv) -> None:
     worker = horde.worker()
     assert worker.pop_image().is_empty()  # registers the worker
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert accepted.id_
     assert accepted.kudos == 10.0
     assert not accepted.warnings
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert (check.waiting, check.processing, check.done, check.is_possible) == (1, 0, False, True)
 
     job = worker.pop_image()
@@ -67,12 +84,12 @@ def test_image_request_with_r2_upload_and_download(horde: HordeEnv) -> None:
     assert job.payload is not None
     assert job.payload.prompt == "a lighthouse at dusk"
     assert job.payload.ddim_steps == 30
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert (check.waiting, check.processing, check.done) == (0, 1, False)
 
     assert worker._carry_out(worker.image_plan(job)) == 1
     assert worker.tally.uploads == 1
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert status.done
     assert status.finished == 1
     assert status.kudos == 10.0
@@ -83,13 +100,13 @@ def test_image_request_with_r2_upload_and_download(horde: HordeEnv) -> None:
     assert "X-Amz-Signature=" in entry.img
     assert entry.worker_name == "scripted-worker"
     downloaded = client.transport.send_raw("GET", entry.img)
-    assert downloaded.content == fake_image(job.get_generation_ids()[0])  # type: ignore[union-attr]
+    assert downloaded.content == fake_image(job.get_generation_ids()[0])  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
     tampered = client.transport.send_raw("GET", entry.img[:-4] + "0000")
-    assert tampered.status_code == 403  # type: ignore[union-attr]
+    assert tampered.status_code == 403  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
 
     # Kudos: charged to the requester on submit, credited to the worker's owner.
-    alice = client.submit_request(FindUserRequest())
-    owner = horde.client("worker").submit_request(FindUserRequest())
+    alice = client.submit_request(FindUserRequest(), UserDetailsResponse)
+    owner = horde.client("worker").submit_request(FindUserRequest(), UserDetailsResponse)
     assert alice.kudos == 990.0
     assert owner.kudos == 10.0
 
@@ -99,8 +116,9 @@ def test_image_request_base64_when_r2_false_and_worker_sends_base64(horde: Horde
     worker = horde.worker(use_r2=False)
     worker.pop_image()
     accepted = client.submit_request(image_request(r2=False), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert worker.work_image() == 1
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert status.generations is not None
     img = status.generations[0].img
     assert img is not None
@@ -117,15 +135,20 @@ def test_dry_run_prices_and_creates_nothing(horde: HordeEnv) -> None:
 def test_no_worker_warning_and_not_possible(horde: HordeEnv) -> None:
     client = horde.client()
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert accepted.warnings
     assert accepted.warnings[0].code == "NoAvailableWorker"
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).is_possible is False
+    assert (
+        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).is_possible
+        is False
+    )
 
 
 def test_batching_gives_one_job_with_several_ids(horde: HordeEnv) -> None:
     client = horde.client()
     worker = horde.worker(amount=4)
     accepted = client.submit_request(image_request(params={"n": 4}), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     job = worker.pop_image()
     assert len(job.get_generation_ids()) == 4
     assert job.payload is not None
@@ -133,7 +156,7 @@ def test_batching_gives_one_job_with_several_ids(horde: HordeEnv) -> None:
     assert job.r2_uploads is not None
     assert len(set(job.r2_uploads)) == 4
     worker._carry_out(worker.image_plan(job))
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert status.finished == 4
     assert status.done
 
@@ -160,18 +183,23 @@ def test_duplicate_unknown_and_censored_submits(horde: HordeEnv) -> None:
     client = horde.client()
     worker = horde.worker(behaviour=Behaviour.censored)
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert worker.work_image() == 1
     generation_id = worker.tally.job_ids[0]
     worker_client = horde.client("worker")
     with pytest.raises(HordeBadRequestError) as duplicate:
-        worker_client.submit_request(ImageGenerateJobSubmitRequest(id=generation_id, seed=1, generation="R2"))
+        worker_client.submit_request(
+            ImageGenerateJobSubmitRequest(id=GenerationID(generation_id), seed=1, generation="R2"), JobSubmitResponse
+        )
     assert duplicate.value.rc == RC.DuplicateGen
     with pytest.raises(HordeNotFoundError) as unknown:
         worker_client.submit_request(
-            ImageGenerateJobSubmitRequest(id="00000000-0000-4000-8000-000000000000", seed=1, generation="R2")
+            ImageGenerateJobSubmitRequest(
+                id=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
+            )
         )
     assert unknown.value.rc == RC.InvalidJobID
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert status.generations is not None
     assert status.generations[0].censored is True
     assert status.generations[0].state == "censored"
@@ -181,16 +209,17 @@ def test_faulted_submit_requeues_then_faults_the_request(horde: HordeEnv) -> Non
     client = horde.client()
     worker = horde.worker(behaviour=Behaviour.faulted)
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert worker.work_image() == 1
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert (check.restarted, check.waiting, check.faulted, check.kudos) == (1, 1, False, 0.0)
     for _ in range(3):
         worker.work_image()
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert check.faulted
     assert not check.done
     assert check.restarted == 4
-    assert horde.client("worker").submit_request(FindUserRequest()).kudos == 0.0
+    assert horde.client("worker").submit_request(FindUserRequest(), UserDetailsResponse).kudos == 0.0
 
 
 def test_ttl_expiry_requeues_and_late_submit_is_aborted(horde: HordeEnv) -> None:
@@ -199,12 +228,15 @@ def test_ttl_expiry_requeues_and_late_submit_is_aborted(horde: HordeEnv) -> None
     client = horde.client()
     silent = horde.worker("silent", behaviour=Behaviour.never_submit)
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     job = silent.pop_image()
     assert job.ttl == 150
     clock.advance(175)  # past the ttl, within the grace: still processing
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).processing == 1
+    assert (
+        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).processing == 1
+    )
     clock.advance(10)
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert (check.restarted, check.waiting, check.processing) == (1, 1, 0)
     with pytest.raises(HordeBadRequestError) as late:
         horde.client("worker").submit_request(
@@ -212,7 +244,7 @@ def test_ttl_expiry_requeues_and_late_submit_is_aborted(horde: HordeEnv) -> None
         )
     assert late.value.rc == RC.AbortedGen
     assert horde.worker("diligent").work_image() == 1
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).done
+    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
 
 
 def test_request_expires_twenty_minutes_after_its_last_activity(horde: HordeEnv) -> None:
@@ -221,13 +253,14 @@ def test_request_expires_twenty_minutes_after_its_last_activity(horde: HordeEnv)
     client = horde.client()
     worker = horde.worker(amount=1)
     accepted = client.submit_request(image_request(params={"n": 2}), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     clock.advance(19 * 60)
     worker.work_image()  # a pop and a submit push the expiry to 20 minutes from now
     clock.advance(19 * 60)
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).finished == 1
+    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).finished == 1
     clock.advance(2 * 60)
     with pytest.raises(HordeNotFoundError) as gone:
-        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert gone.value.rc == RC.RequestNotFound
 
 
@@ -235,16 +268,17 @@ def test_cancel_image_returns_previous_status_and_lets_popped_images_arrive(hord
     client = horde.client()
     worker = horde.worker()
     accepted = client.submit_request(image_request(params={"n": 3}), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     job = worker.pop_image()
     stranger = horde.client("trusty")  # no key of the requester is needed: the id is the capability
-    before = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_))
+    before = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert (before.waiting, before.processing, before.done) == (2, 1, False)
-    again = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_))
+    again = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert again.waiting == 0
     assert again.done
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_)).done
+    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
     worker._carry_out(worker.image_plan(job))
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
     assert status.finished == 1
     assert status.done
     assert horde.worker().pop_image().is_empty()
@@ -255,21 +289,24 @@ def test_text_lifecycle_and_cancel_semantics(horde: HordeEnv) -> None:
     client = horde.client()
     worker = horde.worker("text-worker", models=("koboldcpp/tiny",), amount=2)
     accepted = client.submit_request(
-        TextGenerateAsyncRequest.model_validate({"prompt": "Once upon a time", "params": {"n": 2, "max_length": 80}})
+        TextGenerateAsyncRequest.model_validate({"prompt": "Once upon a time", "params": {"n": 2, "max_length": 80}}),
+        TextGenerateAsyncResponse,
     )
+    assert accepted.id_ is not None
     assert accepted.kudos == 4.0
     assert worker.work_text() == 2
-    status = client.submit_request(TextGenerateStatusRequest(id=accepted.id_))
+    status = client.submit_request(TextGenerateStatusRequest(id=accepted.id_), TextGenerateStatusResponse)
     assert status.done
     assert status.generations is not None
     assert len(status.generations) == 2
     assert all(g.text and g.text.startswith("Once upon a time") for g in status.generations)
 
-    pending = client.submit_request(TextGenerateAsyncRequest(prompt="never written"))
-    cancelled = client.submit_request(DeleteTextGenerateRequest(id=pending.id_))
+    pending = client.submit_request(TextGenerateAsyncRequest(prompt="never written"), TextGenerateAsyncResponse)
+    assert pending.id_ is not None
+    cancelled = client.submit_request(DeleteTextGenerateRequest(id=pending.id_), TextGenerateStatusResponse)
     assert cancelled.waiting == 0
     # A cancelled text request with nothing finished keeps saying done: false.
-    assert client.submit_request(TextGenerateStatusRequest(id=pending.id_)).done is False
+    assert client.submit_request(TextGenerateStatusRequest(id=pending.id_), TextGenerateStatusResponse).done is False
     assert not [r for r in horde.horde.open_requests() if r.id == pending.id_]
 
 
@@ -295,8 +332,10 @@ def test_alchemy_lifecycle_with_post_processor_upload(horde: HordeEnv) -> None:
     accepted = client.submit_request(
         AlchemyAsyncRequest.model_validate(
             {"source_image": SOURCE, "forms": [{"name": "caption"}, {"name": "RealESRGAN_x2plus"}]}
-        )
+        ),
+        AlchemyAsyncResponse,
     )
+    assert accepted.id_ is not None
     job = worker.pop_alchemy()
     assert job.forms is not None
     assert len(job.forms) == 2
@@ -304,24 +343,26 @@ def test_alchemy_lifecycle_with_post_processor_upload(horde: HordeEnv) -> None:
     assert by_form["RealESRGAN_x2plus"].r2_upload
     assert not by_form["caption"].r2_upload
     source = client.transport.send_raw("GET", by_form["caption"].source_image or "")
-    assert source.content == b"a source image"  # type: ignore[union-attr]
-    assert client.submit_request(AlchemyStatusRequest(id=accepted.id_)).state == "processing"
+    assert source.content == b"a source image"  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
+    assert client.submit_request(AlchemyStatusRequest(id=accepted.id_), AlchemyStatusResponse).state == "processing"
     worker._carry_out(worker.alchemy_plan(job))
-    status = client.submit_request(AlchemyStatusRequest(id=accepted.id_))
+    status = client.submit_request(AlchemyStatusRequest(id=accepted.id_), AlchemyStatusResponse)
     assert status.is_done()
     results = status.get_results()
     assert results["caption"] == "a picture of something"
     upscaled = client.transport.send_raw("GET", results["RealESRGAN_x2plus"])
-    assert upscaled.content == fake_image(by_form["RealESRGAN_x2plus"].id_ or "")  # type: ignore[union-attr]
+    assert upscaled.content == fake_image(by_form["RealESRGAN_x2plus"].id_ or "")  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
 
 
 def test_alchemy_cancel_makes_forms_cancelled_and_request_partial(horde: HordeEnv) -> None:
     client = horde.client()
     accepted = client.submit_request(
-        AlchemyAsyncRequest.model_validate({"source_image": SOURCE, "forms": [{"name": "caption"}, {"name": "nsfw"}]})
+        AlchemyAsyncRequest.model_validate({"source_image": SOURCE, "forms": [{"name": "caption"}, {"name": "nsfw"}]}),
+        AlchemyAsyncResponse,
     )
+    assert accepted.id_ is not None
     horde.worker("alchemist", forms=("caption",)).work_alchemy()
-    status = client.submit_request(DeleteAlchemyRequest(id=accepted.id_))
+    status = client.submit_request(DeleteAlchemyRequest(id=accepted.id_), AlchemyStatusResponse)
     assert status.state == "partial"
     assert {str(f.form): str(f.state) for f in status.forms or ()} == {"caption": "done", "nsfw": "cancelled"}
 
@@ -342,7 +383,7 @@ def test_api_key_rules(horde: HordeEnv) -> None:
         horde.client("alice").submit_request(horde.worker("taken").image_pop())
     assert stolen.value.rc == RC.WrongCredentials
     with pytest.raises(HordeNotFoundError):
-        horde.client("alice").submit_request(FindUserRequest(apikey="unknown-key-9"))
+        horde.client("alice").submit_request(FindUserRequest(apikey="unknown-key-9"), UserDetailsResponse)
 
 
 def test_upfront_kudos_rule_and_downgrade(horde: HordeEnv) -> None:
@@ -358,7 +399,9 @@ def test_upfront_kudos_rule_and_downgrade(horde: HordeEnv) -> None:
     assert job.payload is not None
     assert job.payload.ddim_steps == 40
     assert accepted.id_
-    assert poor.submit_request(image_request(params={"steps": 30}))  # cheap requests need nothing upfront
+    assert poor.submit_request(
+        image_request(params={"steps": 30}), ImageGenerateAsyncResponse
+    ).id_  # cheap requests need nothing upfront
     anonymous = horde.client("alice", api_key="0000000000")
     with pytest.raises(HordeForbiddenError):  # the anonymous user may only go to -50
         anonymous.submit_request(image_request(params={"steps": 50, "n": 10}))
@@ -369,28 +412,35 @@ def test_status_users_workers_and_models(horde: HordeEnv) -> None:
     worker = horde.worker(models=("stable_diffusion", "flux"))
     client.submit_request(image_request(models=("flux",)))
     worker.work_image()
-    assert client.submit_request(HordeHeartbeatRequest()).message == "OK"
-    assert client.submit_request(NewsRequest()).root
-    performance = client.submit_request(HordePerformanceRequest())
+    assert client.submit_request(HordeHeartbeatRequest(), HordeHeartbeatResponse).message == "OK"
+    assert client.submit_request(NewsRequest(), NewsResponse).root
+    performance = client.submit_request(HordePerformanceRequest(), HordePerformanceResponse)
     assert performance.worker_count == 1
     assert performance.queued_requests == 0
-    models = {m.name: m for m in client.submit_request(AllActiveModelsRequest()).root}
+    models = {m.name: m for m in client.submit_request(AllActiveModelsRequest(), AllActiveModelsResponse).root}
     assert set(models) == {"flux", "stable_diffusion"}
     assert models["flux"].count == 1
-    listed = client.submit_request(AllWorkersDetailsRequest()).root
+    listed = client.submit_request(AllWorkersDetailsRequest(), AllWorkersDetailsResponse).root
     assert [w.name for w in listed] == ["scripted-worker"]
     worker_id = listed[0].id_
     assert worker_id is not None
-    details = client.submit_request(SingleWorkerDetailsRequest(worker_id=worker_id))
+    details = client.submit_request(SingleWorkerDetailsRequest(worker_id=worker_id), SingleWorkerDetailsResponse)
     assert details.requests_fulfilled == 1
     assert details.owner == "workerowner#5"
-    assert client.submit_request(SingleWorkerNameDetailsRequest(worker_name="scripted-worker")).id_ == worker_id
+    assert (
+        client.submit_request(
+            SingleWorkerNameDetailsRequest(worker_name="scripted-worker"), SingleWorkerDetailsResponse
+        ).id_
+        == worker_id
+    )
     with pytest.raises(HordeNotFoundError):
-        client.submit_request(SingleWorkerNameDetailsRequest(worker_name="nobody"))
-    me = client.submit_request(FindUserRequest())
+        client.submit_request(SingleWorkerNameDetailsRequest(worker_name="nobody"), SingleWorkerDetailsResponse)
+    me = client.submit_request(FindUserRequest(), UserDetailsResponse)
     assert me.username == "alice#1"
     assert me.records is not None
-    assert client.submit_request(SingleUserDetailsRequest(user_id=5)).worker_ids == (worker_id,)
-    assert len(client.submit_request(AllUsersDetailsRequest()).root) == len(KEYS) + 1
+    assert client.submit_request(SingleUserDetailsRequest(user_id=UserID(5)), UserDetailsResponse).worker_ids == (
+        worker_id,
+    )
+    assert len(client.submit_request(AllUsersDetailsRequest(), AllUsersDetailsResponse).root) == len(KEYS) + 1
     with pytest.raises(HordeUnauthorizedError):
         horde.client("alice", api_key="wrong-key-000").submit_request(image_request())

@@ -133,6 +133,7 @@ def test_429_bursts_are_retried_by_the_sdk(horde: HordeEnv) -> None:
     horde.reset(test_config(faults=config))
     client = horde.client(retry=RetryPolicy(max_attempts=3, backoff_base=0.01))
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="patient"), ImageGenerateAsyncResponse)
+    assert accepted.id_ is not None
     assert accepted.id_
     assert [d.status_429 for _, _, d in horde.horde.faults.log] == [True, True, False]
     assert len(horde.horde.state.requests) == 1

@@ -26,11 +26,14 @@ from horde_local.testing import HordeEnv
 
 from horde_sdk.ai_horde_api.apimodels import (
     AlchemyAsyncRequest,
+    AlchemyAsyncResponse,
     AlchemyStatusRequest,
     AllActiveModelsRequest,
     AllUsersDetailsRequest,
     AllWorkerMessagesRequest,
+    AllWorkerMessagesResponse,
     AllWorkersDetailsRequest,
+    AllWorkersDetailsResponse,
     DeleteAlchemyRequest,
     DeleteImageGenerateRequest,
     DeleteTextGenerateRequest,
@@ -41,19 +44,25 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateStatusRequest,
     ModifyWorkerRequest,
     NewsRequest,
     SendWorkerMessageRequest,
+    SimpleResponse,
     SingleActiveModelRequest,
     SingleUserDetailsRequest,
     SingleWorkerDetailsRequest,
+    SingleWorkerDetailsResponse,
     SingleWorkerMessageRequest,
     SingleWorkerNameDetailsRequest,
     TextGenerateAsyncRequest,
+    TextGenerateAsyncResponse,
     TextGenerateStatusRequest,
+    WorkerMessageResponse,
 )
 from horde_sdk.ai_horde_api.exceptions import HordeError
+from horde_sdk.ai_horde_api.fields import JobID, UserID, WorkerID
 
 _AHA_CONFTEST = Path(__file__).resolve().parents[2] / "packages" / "horde-sdk-ai-horde-api" / "tests" / "conftest.py"
 
@@ -143,17 +152,22 @@ def _exercise_every_route(horde: HordeEnv) -> None:
         ImageGenerateAsyncRequest.model_validate({"prompt": "an owl", "params": {"n": 2, "loras": [{"name": "x"}]}}),
         ImageGenerateAsyncResponse,
     )
+    assert image.id_ is not None
     plain = client.submit_request(ImageGenerateAsyncRequest(prompt="plain", r2=False), ImageGenerateAsyncResponse)
-    text = client.submit_request(TextGenerateAsyncRequest(prompt="a story"))
+    assert plain.id_ is not None
+    text = client.submit_request(TextGenerateAsyncRequest(prompt="a story"), TextGenerateAsyncResponse)
+    assert text.id_ is not None
     alchemy = client.submit_request(
         AlchemyAsyncRequest.model_validate(
             {
                 "source_image": base64.b64encode(b"img").decode(),
                 "forms": [{"name": "caption"}, {"name": "RealESRGAN_x2plus"}, {"name": "nsfw"}],
             }
-        )
+        ),
+        AlchemyAsyncResponse,
     )
-    client.submit_request(ImageGenerateCheckRequest(id=image.id_))
+    assert alchemy.id_ is not None
+    client.submit_request(ImageGenerateCheckRequest(id=image.id_), ImageGenerateCheckResponse)
     worker.work_image()
     horde.worker("censor", behaviour=Behaviour.censored).work_image()
     worker.work_image()
@@ -163,44 +177,48 @@ def _exercise_every_route(horde: HordeEnv) -> None:
         ImageGenerateStatusRequest(id=image.id_),
         ImageGenerateStatusRequest(id=plain.id_),
         DeleteImageGenerateRequest(id=image.id_),
-        TextGenerateStatusRequest(id=text.id_),  # type: ignore[attr-defined]
-        DeleteTextGenerateRequest(id=text.id_),  # type: ignore[attr-defined]
-        AlchemyStatusRequest(id=alchemy.id_),  # type: ignore[attr-defined]
-        DeleteAlchemyRequest(id=alchemy.id_),  # type: ignore[attr-defined]
+        TextGenerateStatusRequest(id=text.id_),
+        DeleteTextGenerateRequest(id=text.id_),
+        AlchemyStatusRequest(id=alchemy.id_),
+        DeleteAlchemyRequest(id=alchemy.id_),
         HordeHeartbeatRequest(),
         HordePerformanceRequest(),
         AllActiveModelsRequest(),
-        AllActiveModelsRequest(type_="text"),
+        AllActiveModelsRequest(type_="text"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
         SingleActiveModelRequest(model_name="stable_diffusion"),
         NewsRequest(),
         FindUserRequest(),
         AllUsersDetailsRequest(),
-        SingleUserDetailsRequest(user_id=1),
+        SingleUserDetailsRequest(user_id=UserID(1)),
         AllWorkersDetailsRequest(),
         SingleWorkerNameDetailsRequest(worker_name="alchemist"),
     ):
         client.submit_request(request)
-    for listed in client.submit_request(AllWorkersDetailsRequest()).root:
+    for listed in client.submit_request(AllWorkersDetailsRequest(), AllWorkersDetailsResponse).root:
         assert listed.id_ is not None
-        client.submit_request(SingleWorkerDetailsRequest(worker_id=listed.id_))
+        client.submit_request(SingleWorkerDetailsRequest(worker_id=listed.id_), SingleWorkerDetailsResponse)
     owner = horde.client("worker")
-    alchemist_id = client.submit_request(SingleWorkerNameDetailsRequest(worker_name="alchemist")).id_
+    alchemist_id = client.submit_request(
+        SingleWorkerNameDetailsRequest(worker_name="alchemist"), SingleWorkerDetailsResponse
+    ).id_
     assert alchemist_id is not None
     for change in (
         ModifyWorkerRequest(worker_id=alchemist_id, maintenance=True, maintenance_msg="back soon", info="a note"),
         ModifyWorkerRequest(worker_id=alchemist_id, maintenance=False),
     ):
         owner.submit_request(change)
-    message = owner.submit_request(SendWorkerMessageRequest(worker_id=alchemist_id, message="hello"))
-    owner.submit_request(AllWorkerMessagesRequest())
-    client.submit_request(SingleWorkerMessageRequest(message_id=message.id_))
-    owner.submit_request(DeleteWorkerMessageRequest(message_id=message.id_))
+    message = owner.submit_request(
+        SendWorkerMessageRequest(worker_id=alchemist_id, message="hello"), WorkerMessageResponse
+    )
+    owner.submit_request(AllWorkerMessagesRequest(), AllWorkerMessagesResponse)
+    client.submit_request(SingleWorkerMessageRequest(message_id=message.id_), WorkerMessageResponse)
+    owner.submit_request(DeleteWorkerMessageRequest(message_id=message.id_), SimpleResponse)
     for failing in (
-        ImageGenerateCheckRequest(id="no-such-request"),
+        ImageGenerateCheckRequest(id=JobID("no-such-request")),
         SingleWorkerNameDetailsRequest(worker_name="nobody"),
-        ModifyWorkerRequest(worker_id="00000000-0000-4000-8000-000000000000", maintenance=True),
+        ModifyWorkerRequest(worker_id=WorkerID("00000000-0000-4000-8000-000000000000"), maintenance=True),
         ModifyWorkerRequest(worker_id=alchemist_id, paused=True),
-        ImageGenerateAsyncRequest(prompt="x", params={"steps": 200}, apikey="poor-key-0000002"),  # type: ignore[arg-type]
+        ImageGenerateAsyncRequest(prompt="x", params={"steps": 200}, apikey="poor-key-0000002"),  # type: ignore[arg-type]  # a plain mapping as users write it: validation builds the payload
     ):
         with contextlib.suppress(HordeError):
             client.submit_request(failing)

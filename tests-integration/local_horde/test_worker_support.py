@@ -15,6 +15,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     ImageGenerateAsyncRequest,
     ImageGenerateAsyncResponse,
     ImageGenerateCheckRequest,
+    ImageGenerateCheckResponse,
     ImageGenerateJobPopRequest,
     ImageGenerateJobPopResponse,
     ImageGenerateJobSubmitRequest,
@@ -22,6 +23,7 @@ from horde_sdk.ai_horde_api.apimodels import (
     ModifyWorkerRequest,
     ModifyWorkerResponse,
     SingleWorkerDetailsRequest,
+    SingleWorkerDetailsResponse,
     SingleWorkerNameDetailsRequest,
 )
 from horde_sdk.ai_horde_api.consts import RC
@@ -31,6 +33,7 @@ from horde_sdk.ai_horde_api.exceptions import (
     HordeForbiddenError,
     HordeServerError,
 )
+from horde_sdk.ai_horde_api.fields import GenerationID, JobID, WorkerID
 from horde_sdk.generic_api.settings import RetryPolicy
 
 SUBMIT = "/api/v2/generate/submit"
@@ -40,7 +43,7 @@ IMAGE = base64.b64encode(b"RIFF\x00\x00\x00\x00WEBPVP8 a made-up image").decode(
 def _pop(client: AIHordeAPIManualClient, name: str = "test-worker", amount: int = 1) -> ImageGenerateJobPopResponse:
     pop = ImageGenerateJobPopRequest(
         name=name,
-        models=["stable_diffusion"],
+        models=("stable_diffusion",),
         max_pixels=1024 * 1024,
         amount=amount,
         bridge_agent=SCRIPTED_WORKER_BRIDGE_AGENT,  # a bridge the horde sends r2 requests (the default) to
@@ -50,7 +53,8 @@ def _pop(client: AIHordeAPIManualClient, name: str = "test-worker", amount: int 
 
 def _submit(client: AIHordeAPIManualClient, generation_id: str, state: str = "ok") -> JobSubmitResponse:
     return client.submit_request(
-        ImageGenerateJobSubmitRequest(id=generation_id, seed=1, generation=IMAGE, state=state), JobSubmitResponse
+        ImageGenerateJobSubmitRequest(id=GenerationID(generation_id), seed=1, generation=IMAGE, state=state),
+        JobSubmitResponse,
     )
 
 
@@ -62,6 +66,7 @@ def _one_job(horde: HordeEnv, worker: AIHordeAPIManualClient, n: int = 1) -> tup
     )
     job = _pop(worker, amount=n)
     assert not job.is_empty()
+    assert accepted.id_ is not None
     return accepted.id_, list(job.get_generation_ids())
 
 
@@ -76,7 +81,9 @@ def test_scripted_503_on_submit_then_success(horde: HordeEnv) -> None:
         assert refused.value.status_code == 503
         assert horde.horde.generation_states() == Counter({"processing": 1})  # nothing was done
     assert _submit(worker, generation_id).reward == 10.0
-    assert horde.client().submit_request(ImageGenerateCheckRequest(id=request_id)).done
+    assert (
+        horde.client().submit_request(ImageGenerateCheckRequest(id=JobID(request_id)), ImageGenerateCheckResponse).done
+    )
     consumed = horde.horde.scripted_faults_consumed()
     assert [(hit.method, hit.path, hit.fault.status) for hit in consumed] == [("POST", SUBMIT, 503)] * 2
     assert horde.horde.scripted_faults_pending() == []
@@ -102,7 +109,12 @@ def test_drop_after_on_submit_then_resubmit_is_duplicate_gen(horde: HordeEnv) ->
     with pytest.raises(HordeBadRequestError) as duplicate:
         _submit(worker, generation_id)
     assert duplicate.value.rc == RC.DuplicateGen
-    assert horde.client().submit_request(ImageGenerateCheckRequest(id=request_id)).finished == 1
+    assert (
+        horde.client()
+        .submit_request(ImageGenerateCheckRequest(id=JobID(request_id)), ImageGenerateCheckResponse)
+        .finished
+        == 1
+    )
     counts = horde.horde.worker_counts("test-worker")
     assert (counts.popped, counts.submitted, counts.in_flight) == (1, 1, 0)
 
@@ -162,7 +174,9 @@ def test_reset_forgets_scripted_faults(horde: HordeEnv) -> None:
 
 # ------------------------------------------------------------------------------------------- maintenance
 def _worker_id(horde: HordeEnv, name: str) -> str:
-    details = horde.client().submit_request(SingleWorkerNameDetailsRequest(worker_name=name))
+    details = horde.client().submit_request(
+        SingleWorkerNameDetailsRequest(worker_name=name), SingleWorkerDetailsResponse
+    )
     assert details.id_
     return str(details.id_)
 
@@ -172,22 +186,31 @@ def test_maintenance_by_owner_refuses_pops_until_lifted(horde: HordeEnv) -> None
     assert _pop(worker).is_empty()  # creates the worker
     worker_id = _worker_id(horde, "test-worker")
     changed = worker.submit_request(
-        ModifyWorkerRequest(worker_id=worker_id, maintenance=True, maintenance_msg="upgrading the GPU"),
+        ModifyWorkerRequest(worker_id=WorkerID(worker_id), maintenance=True, maintenance_msg="upgrading the GPU"),
         ModifyWorkerResponse,
     )
     assert changed.maintenance is True
     assert changed.paused is None
-    details = horde.client().submit_request(SingleWorkerDetailsRequest(worker_id=worker_id))
+    details = horde.client().submit_request(
+        SingleWorkerDetailsRequest(worker_id=WorkerID(worker_id)), SingleWorkerDetailsResponse
+    )
     assert details.maintenance_mode is True
     with pytest.raises(HordeForbiddenError) as refused:
         _pop(worker)
     assert refused.value.rc == RC.WorkerMaintenance
     assert refused.value.message == "upgrading the GPU"
-    lifted = worker.submit_request(ModifyWorkerRequest(worker_id=worker_id, maintenance=False), ModifyWorkerResponse)
+    lifted = worker.submit_request(
+        ModifyWorkerRequest(worker_id=WorkerID(worker_id), maintenance=False), ModifyWorkerResponse
+    )
     assert lifted.maintenance is False
     horde.client().submit_request(ImageGenerateAsyncRequest(prompt="after maintenance"), ImageGenerateAsyncResponse)
     assert not _pop(worker).is_empty()
-    assert horde.client().submit_request(SingleWorkerDetailsRequest(worker_id=worker_id)).maintenance_mode is False
+    assert (
+        horde.client()
+        .submit_request(SingleWorkerDetailsRequest(worker_id=WorkerID(worker_id)), SingleWorkerDetailsResponse)
+        .maintenance_mode
+        is False
+    )
 
 
 def test_maintenance_rights_and_in_flight_jobs(horde: HordeEnv) -> None:
@@ -195,10 +218,17 @@ def test_maintenance_rights_and_in_flight_jobs(horde: HordeEnv) -> None:
     _, (generation_id,) = _one_job(horde, worker)
     worker_id = _worker_id(horde, "test-worker")
     with pytest.raises(HordeForbiddenError) as not_owner:
-        horde.client("alice").submit_request(ModifyWorkerRequest(worker_id=worker_id, maintenance=True))
+        horde.client("alice").submit_request(
+            ModifyWorkerRequest(worker_id=WorkerID(worker_id), maintenance=True), ModifyWorkerResponse
+        )
     assert not_owner.value.rc == RC.NotOwner
     moderator = horde.client("mod")
-    assert moderator.submit_request(ModifyWorkerRequest(worker_id=worker_id, maintenance=True)).maintenance is True
+    assert (
+        moderator.submit_request(
+            ModifyWorkerRequest(worker_id=WorkerID(worker_id), maintenance=True), ModifyWorkerResponse
+        ).maintenance
+        is True
+    )
     with pytest.raises(HordeForbiddenError) as refused:
         _pop(worker)
     assert refused.value.rc == RC.WorkerMaintenance
@@ -206,10 +236,10 @@ def test_maintenance_rights_and_in_flight_jobs(horde: HordeEnv) -> None:
     assert "maintenance" in (refused.value.message or "")
     assert _submit(worker, generation_id).reward == 10.0  # a job popped before still finishes
     with pytest.raises(HordeForbiddenError) as not_mod:
-        worker.submit_request(ModifyWorkerRequest(worker_id=worker_id, paused=True))
+        worker.submit_request(ModifyWorkerRequest(worker_id=WorkerID(worker_id), paused=True), ModifyWorkerResponse)
     assert not_mod.value.rc == RC.NotModerator
     with pytest.raises(HordeBadRequestError) as nothing:
-        worker.submit_request(ModifyWorkerRequest(worker_id=worker_id))
+        worker.submit_request(ModifyWorkerRequest(worker_id=WorkerID(worker_id)), ModifyWorkerResponse)
     assert nothing.value.rc == RC.NoValidActions
 
 
@@ -225,11 +255,15 @@ def test_set_worker_maintenance_and_paused_workers(horde: HordeEnv) -> None:
     with pytest.raises(KeyError):
         horde.horde.set_worker_maintenance("nobody", True)
     worker_id = _worker_id(horde, "test-worker")
-    paused = horde.client("mod").submit_request(ModifyWorkerRequest(worker_id=worker_id, paused=True))
+    paused = horde.client("mod").submit_request(
+        ModifyWorkerRequest(worker_id=WorkerID(worker_id), paused=True), ModifyWorkerResponse
+    )
     assert paused.paused is True
     horde.client().submit_request(ImageGenerateAsyncRequest(prompt="while paused"), ImageGenerateAsyncResponse)
     assert _pop(worker).is_empty()  # a paused worker is given nothing, without an error
-    horde.client("mod").submit_request(ModifyWorkerRequest(worker_id=worker_id, paused=False))
+    horde.client("mod").submit_request(
+        ModifyWorkerRequest(worker_id=WorkerID(worker_id), paused=False), ModifyWorkerResponse
+    )
     assert not _pop(worker).is_empty()
 
 
@@ -241,6 +275,7 @@ def test_counts_account_for_every_popped_generation(horde: HordeEnv) -> None:
     accepted = requester.submit_request(
         ImageGenerateAsyncRequest.model_validate({"prompt": "many", "params": {"n": 5}}), ImageGenerateAsyncResponse
     )
+    assert accepted.id_ is not None
     worker = horde.client("worker", retry=RetryPolicy.disabled())
     ids = list(_pop(worker, amount=3).get_generation_ids())
     assert len(ids) == 3
@@ -267,7 +302,7 @@ def test_counts_account_for_every_popped_generation(horde: HordeEnv) -> None:
     everyone = horde.horde.all_worker_counts()
     assert (everyone["silent-worker"].popped, everyone["silent-worker"].aborted) == (2, 2)
     assert all(c.balanced for c in everyone.values())
-    check = requester.submit_request(ImageGenerateCheckRequest(id=accepted.id_))
+    check = requester.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
     assert (check.finished, check.restarted, check.waiting) == (1, 4, 4)
     assert horde.horde.generation_states() == Counter({"done": 1, "faulted": 1, "aborted": 3})
     with pytest.raises(KeyError):

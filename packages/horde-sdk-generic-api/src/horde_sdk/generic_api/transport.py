@@ -267,6 +267,13 @@ class _Limits:
             raise _DeadlineError
 
 
+def _add_chunk(body: bytearray, chunk: bytes, limits: _Limits) -> None:
+    """Append one chunk of a streamed body; raise ``_TooLargeError`` once the body passes the cap."""
+    body += chunk
+    if len(body) > limits.max_body_bytes:
+        raise _TooLargeError
+
+
 def _httpx_timeout(timeouts: HordeTimeouts, remaining: float | None = None) -> httpx.Timeout:
     cap = math.inf if remaining is None else max(remaining, 0.001)
     return httpx.Timeout(
@@ -464,9 +471,7 @@ class SyncTransport(_TransportBase):
         _check_declared_length(response, limits)
         body = bytearray()
         for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > limits.max_body_bytes:
-                raise _TooLargeError
+            _add_chunk(body, chunk, limits)
             limits.check_time()
         return bytes(body)
 
@@ -617,9 +622,7 @@ class AsyncTransport(_TransportBase):
                 _check_declared_length(response, limits)
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > limits.max_body_bytes:
-                        raise _TooLargeError
+                    _add_chunk(body, chunk, limits)
                 return RawResponse(response.status_code, response.headers, bytes(body))
             finally:
                 await response.aclose()
@@ -744,9 +747,7 @@ class _AiohttpSender:
             return await response.read()
         content = bytearray()
         async for chunk in response.content.iter_chunked(self._CHUNK):
-            content += chunk
-            if len(content) > limits.max_body_bytes:
-                raise _TooLargeError
+            _add_chunk(content, chunk, limits)
         return bytes(content)
 
     def _failure_of(self, error: BaseException, *, kind: Literal["timeout", "connection"]) -> TransportFailure:

@@ -109,6 +109,29 @@ def test_bare_import_is_lazy() -> None:
     assert after_warning is True
 
 
+@pytest.mark.parametrize("subpackage", SUBPACKAGES)
+def test_subpackage_exports_are_generated_and_up_to_date(subpackage: str) -> None:
+    tool = PACKAGE_DIR.parents[4] / "tools" / "generate_exports.py"
+    result = subprocess.run(
+        [sys.executable, str(tool), str(PACKAGE_DIR / subpackage), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_known_field_types_do_not_build_the_parameter_models() -> None:
+    # A request model needs the KNOWN_ enums and their field types, not the 20-odd parameter models.
+    code = (
+        "import json, sys\n"
+        "from horde_sdk.generation_parameters import KNOWN_IMAGE_SAMPLERS, KnownImageSampler, KnownTextSampler\n"
+        "from horde_sdk.generation_parameters import KnownAlchemyForm, KnownImagePostProcessor\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.endswith('object_models'))))\n"
+    )
+    assert json.loads(_run_python(code).strip().splitlines()[-1]) == []
+
+
 def test_package_imports_no_other_horde_sdk_distribution_and_no_network_library() -> None:
     forbidden_prefixes = (
         "horde_sdk.generic_api",

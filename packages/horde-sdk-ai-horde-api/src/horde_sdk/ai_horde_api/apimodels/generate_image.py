@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from http import HTTPMethod, HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 from typing_extensions import override
@@ -35,7 +35,6 @@ from horde_sdk.generation_parameters import (
     KNOWN_IMAGE_SAMPLERS,
     KNOWN_IMAGE_SCHEDULERS,
     KNOWN_IMAGE_SOURCE_PROCESSING,
-    ImageGenerationParameters,
     KnownImageControlnet,
     KnownImagePostProcessor,
     KnownImageSourceProcessing,
@@ -53,6 +52,9 @@ from horde_sdk.generic_api.apimodels import (
 )
 from horde_sdk.generic_api.consts import _ANONYMOUS_MODEL, get_request_model_config_dict
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable
+
+if TYPE_CHECKING:  # the parameter models are built only when a request is made from them
+    from horde_sdk.generation_parameters import ImageGenerationParameters
 
 __all__ = [
     "NEGATIVE_PROMPT_SEPARATOR",

@@ -5,6 +5,17 @@ interrogation, NSFW check, ...), every post-processor of `KNOWN_IMAGE_POST_PROCE
 """
 
 from enum import StrEnum
+from typing import Annotated, TypeAlias
+
+from horde_sdk.generation_parameters.generic.consts import KNOWN_FACEFIXERS, KNOWN_UPSCALERS
+from horde_sdk.generation_parameters.validation import KnownValue
+
+__all__ = [
+    "KNOWN_ALCHEMY_FORMS",
+    "KnownAlchemyForm",
+    "KnownFacefixer",
+    "KnownUpscaler",
+]
 
 
 class KNOWN_ALCHEMY_FORMS(StrEnum):  # noqa: N801 (project convention for KNOWN_ enums)
@@ -40,3 +51,14 @@ class KNOWN_ALCHEMY_FORMS(StrEnum):  # noqa: N801 (project convention for KNOWN_
     _2xModernSpanimationV1 = "2xModernSpanimationV1"
     GFPGANv1_3 = "GFPGANv1.3"
     RestoreFormer = "RestoreFormer"
+
+
+# The field types that accept these values: the member when known, the value itself (with a warning) when not.
+KnownAlchemyForm: TypeAlias = Annotated[KNOWN_ALCHEMY_FORMS | str, KnownValue(KNOWN_ALCHEMY_FORMS)]
+"""An alchemy form: a `KNOWN_ALCHEMY_FORMS` member, or the text of an unknown one (with a warning)."""
+
+KnownUpscaler: TypeAlias = Annotated[KNOWN_UPSCALERS | str, KnownValue(KNOWN_UPSCALERS)]
+"""An upscaler: a `KNOWN_UPSCALERS` member, or the text of an unknown one (with a warning)."""
+
+KnownFacefixer: TypeAlias = Annotated[KNOWN_FACEFIXERS | str, KnownValue(KNOWN_FACEFIXERS)]
+"""A face fixer: a `KNOWN_FACEFIXERS` member, or the text of an unknown one (with a warning)."""

@@ -11,11 +11,14 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field
 
-from horde_sdk.generation_parameters.alchemy.consts import KNOWN_ALCHEMY_FORMS
+from horde_sdk.generation_parameters.alchemy.consts import (
+    KNOWN_ALCHEMY_FORMS,
+    KnownAlchemyForm,
+    KnownFacefixer,
+    KnownUpscaler,
+)
 from horde_sdk.generation_parameters.generic.consts import (
-    KNOWN_FACEFIXERS,
     KNOWN_MISC_POST_PROCESSORS,
-    KNOWN_UPSCALERS,
     is_facefixer,
     is_upscaler,
 )
@@ -26,11 +29,29 @@ from horde_sdk.generation_parameters.generic.object_models import (
     GenerationSourceImage,
     ParametersTemplateBase,
 )
-from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotEmpty, resolve_known_value
+from horde_sdk.generation_parameters.validation import Bounds, NotEmpty, resolve_known_value
 
-KnownAlchemyForm: TypeAlias = Annotated[KNOWN_ALCHEMY_FORMS | str, KnownValue(KNOWN_ALCHEMY_FORMS)]
-KnownUpscaler: TypeAlias = Annotated[KNOWN_UPSCALERS | str, KnownValue(KNOWN_UPSCALERS)]
-KnownFacefixer: TypeAlias = Annotated[KNOWN_FACEFIXERS | str, KnownValue(KNOWN_FACEFIXERS)]
+__all__ = [
+    "AestheticAlchemyParameters",
+    "AlchemyFeatureFlags",
+    "AlchemyFormParameters",
+    "AlchemyFormParametersBase",
+    "AlchemyParameters",
+    "AlchemyParametersTemplate",
+    "CaptionAlchemyParameters",
+    "DescribeAlchemyParameters",
+    "FacefixAlchemyParameters",
+    "InterrogateAlchemyParameters",
+    "NSFWAlchemyParameters",
+    "OtherAlchemyParameters",
+    "PaletteAlchemyParameters",
+    "StripBackgroundAlchemyParameters",
+    "UpscaleAlchemyParameters",
+    "VectorizeAlchemyParameters",
+    "get_alchemy_feature_flags_required",
+    "get_alchemy_form_parameters",
+]
+
 
 _D_SOURCE_IMAGE = "The image the forms apply to (bytes, URL or base64)."
 _D_FORMS = "The forms to apply to the source image, at least one; each yields one result."

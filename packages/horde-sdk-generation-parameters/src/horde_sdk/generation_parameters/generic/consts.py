@@ -8,6 +8,17 @@ from enum import StrEnum
 
 from pydantic import ConfigDict
 
+__all__ = [
+    "GENERATION_PARAMETERS_SCHEMA_VERSION",
+    "KNOWN_FACEFIXERS",
+    "KNOWN_IMAGE_POST_PROCESSORS",
+    "KNOWN_MISC_POST_PROCESSORS",
+    "KNOWN_UPSCALERS",
+    "get_generation_parameters_model_config",
+    "is_facefixer",
+    "is_upscaler",
+]
+
 GENERATION_PARAMETERS_SCHEMA_VERSION = 1
 """The schema version stamped on every parameter set and template built by this version of the package.
 

@@ -25,6 +25,21 @@ from horde_sdk.generation_parameters.generic.consts import (
 )
 from horde_sdk.generation_parameters.validation import Bounds, NotEmpty
 
+__all__ = [
+    "ComposedParameterSetBase",
+    "ExtraSourceImageEntry",
+    "GenerationFeatureFlags",
+    "GenerationParameterBaseModel",
+    "GenerationParameterComponentBase",
+    "GenerationSourceImage",
+    "ParametersTemplateBase",
+    "SchemaMigration",
+    "VersionedGenerationParametersBase",
+    "get_registered_migration",
+    "migrate_to_current_schema",
+    "register_migration",
+]
+
 
 def _image_as_json_text(image: bytes | str) -> str:
     """Write raw image bytes as standard (not URL-safe) base64 text in JSON; text is written unchanged."""

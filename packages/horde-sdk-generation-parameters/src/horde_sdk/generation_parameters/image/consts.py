@@ -6,6 +6,37 @@ The post-processor enums are shared with alchemy and live in `horde_sdk.generati
 """
 
 from enum import StrEnum
+from typing import Annotated, TypeAlias
+
+from horde_sdk.generation_parameters.generic.consts import KNOWN_IMAGE_POST_PROCESSORS
+from horde_sdk.generation_parameters.validation import KnownValue
+
+__all__ = [
+    "DEFAULT_CLIP_SKIP",
+    "DEFAULT_IMAGE_CFG_SCALE",
+    "DEFAULT_IMAGE_HEIGHT",
+    "DEFAULT_IMAGE_SAMPLER",
+    "DEFAULT_IMAGE_SCHEDULER",
+    "DEFAULT_IMAGE_STEPS",
+    "DEFAULT_IMAGE_WIDTH",
+    "IMAGE_DIMENSION_MULTIPLE",
+    "KNOWN_IMAGE_CONTROLNETS",
+    "KNOWN_IMAGE_MODEL_BASELINES",
+    "KNOWN_IMAGE_SAMPLERS",
+    "KNOWN_IMAGE_SCHEDULERS",
+    "KNOWN_IMAGE_SOURCE_PROCESSING",
+    "KNOWN_IMAGE_WORKFLOWS",
+    "KNOWN_LORA_INJECT_TRIGGERS",
+    "KNOWN_TI_INJECT_LOCATIONS",
+    "KnownImageControlnet",
+    "KnownImageModelBaseline",
+    "KnownImagePostProcessor",
+    "KnownImageSampler",
+    "KnownImageScheduler",
+    "KnownImageSourceProcessing",
+    "KnownImageWorkflow",
+    "KnownTIInjectLocation",
+]
 
 IMAGE_DIMENSION_MULTIPLE = 64
 """Widths and heights (including hires-fix first passes) must be positive multiples of this number."""
@@ -131,3 +162,41 @@ class KNOWN_LORA_INJECT_TRIGGERS(StrEnum):  # noqa: N801
 
     any = "any"
     """Inject the first trigger the LoRa declares."""
+
+
+# The field types that accept these values: the member when known, the value itself (with a warning) when not.
+KnownImageSampler: TypeAlias = Annotated[KNOWN_IMAGE_SAMPLERS | str, KnownValue(KNOWN_IMAGE_SAMPLERS)]
+"""A sampler: a `KNOWN_IMAGE_SAMPLERS` member, or the text of an unknown one (accepted with a warning)."""
+
+KnownImageScheduler: TypeAlias = Annotated[KNOWN_IMAGE_SCHEDULERS | str, KnownValue(KNOWN_IMAGE_SCHEDULERS)]
+"""A noise scheduler: a `KNOWN_IMAGE_SCHEDULERS` member, or the text of an unknown one (with a warning)."""
+
+KnownImageSourceProcessing: TypeAlias = Annotated[
+    KNOWN_IMAGE_SOURCE_PROCESSING | str,
+    KnownValue(KNOWN_IMAGE_SOURCE_PROCESSING),
+]
+"""A source-processing mode: a `KNOWN_IMAGE_SOURCE_PROCESSING` member, or unknown text (with a warning)."""
+
+KnownImageControlnet: TypeAlias = Annotated[KNOWN_IMAGE_CONTROLNETS | str, KnownValue(KNOWN_IMAGE_CONTROLNETS)]
+"""A ControlNet type: a `KNOWN_IMAGE_CONTROLNETS` member, or the text of an unknown one (with a warning)."""
+
+KnownImageWorkflow: TypeAlias = Annotated[KNOWN_IMAGE_WORKFLOWS | str, KnownValue(KNOWN_IMAGE_WORKFLOWS)]
+"""A workflow: a `KNOWN_IMAGE_WORKFLOWS` member, or the text of an unknown one (with a warning)."""
+
+KnownImageModelBaseline: TypeAlias = Annotated[
+    KNOWN_IMAGE_MODEL_BASELINES | str,
+    KnownValue(KNOWN_IMAGE_MODEL_BASELINES),
+]
+"""A model family: a `KNOWN_IMAGE_MODEL_BASELINES` member, or unknown text (with a warning)."""
+
+KnownImagePostProcessor: TypeAlias = Annotated[
+    KNOWN_IMAGE_POST_PROCESSORS | str,
+    KnownValue(KNOWN_IMAGE_POST_PROCESSORS),
+]
+"""A post-processor: a `KNOWN_IMAGE_POST_PROCESSORS` member, or unknown text (with a warning)."""
+
+KnownTIInjectLocation: TypeAlias = Annotated[
+    KNOWN_TI_INJECT_LOCATIONS | str,
+    KnownValue(KNOWN_TI_INJECT_LOCATIONS),
+]
+"""Where a textual inversion is injected: a `KNOWN_TI_INJECT_LOCATIONS` member, or unknown text (with a warning)."""

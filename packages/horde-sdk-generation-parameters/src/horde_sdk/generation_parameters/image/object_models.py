@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from horde_sdk.generation_parameters.generic.consts import KNOWN_IMAGE_POST_PROCESSORS
 from horde_sdk.generation_parameters.generic.object_models import (
     ComposedParameterSetBase,
     ExtraSourceImageEntry,
@@ -30,15 +29,37 @@ from horde_sdk.generation_parameters.image.consts import (
     DEFAULT_IMAGE_STEPS,
     DEFAULT_IMAGE_WIDTH,
     IMAGE_DIMENSION_MULTIPLE,
-    KNOWN_IMAGE_CONTROLNETS,
-    KNOWN_IMAGE_MODEL_BASELINES,
-    KNOWN_IMAGE_SAMPLERS,
     KNOWN_IMAGE_SCHEDULERS,
     KNOWN_IMAGE_SOURCE_PROCESSING,
-    KNOWN_IMAGE_WORKFLOWS,
-    KNOWN_TI_INJECT_LOCATIONS,
+    KnownImageControlnet,
+    KnownImageModelBaseline,
+    KnownImagePostProcessor,
+    KnownImageSampler,
+    KnownImageScheduler,
+    KnownImageSourceProcessing,
+    KnownImageWorkflow,
+    KnownTIInjectLocation,
 )
-from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
+from horde_sdk.generation_parameters.validation import Bounds, NotBlank, NotEmpty, field_with_former_names
+
+__all__ = [
+    "BasicImageGenerationParameters",
+    "BasicImageGenerationParametersTemplate",
+    "ControlnetGenerationParameters",
+    "CustomWorkflowGenerationParameters",
+    "ExtraTextEntry",
+    "HiresFixGenerationParameters",
+    "Image2ImageGenerationParameters",
+    "ImageDimension",
+    "ImageGenerationFeatureFlags",
+    "ImageGenerationParameters",
+    "ImageGenerationParametersTemplate",
+    "ImagePostProcessingParameters",
+    "LoRaEntry",
+    "RemixGenerationParameters",
+    "TIEntry",
+    "get_image_feature_flags_required",
+]
 
 
 def _seed_as_text(value: Any) -> Any:  # noqa: ANN401 (raw input)
@@ -60,26 +81,6 @@ _UnitInterval: TypeAlias = Annotated[float, Bounds(minimum=0, maximum=1)]
 _Seed: TypeAlias = Annotated[str, BeforeValidator(_seed_as_text)]
 _Name: TypeAlias = Annotated[str, NotBlank()]
 
-KnownImageSampler: TypeAlias = Annotated[KNOWN_IMAGE_SAMPLERS | str, KnownValue(KNOWN_IMAGE_SAMPLERS)]
-KnownImageScheduler: TypeAlias = Annotated[KNOWN_IMAGE_SCHEDULERS | str, KnownValue(KNOWN_IMAGE_SCHEDULERS)]
-KnownImageSourceProcessing: TypeAlias = Annotated[
-    KNOWN_IMAGE_SOURCE_PROCESSING | str,
-    KnownValue(KNOWN_IMAGE_SOURCE_PROCESSING),
-]
-KnownImageControlnet: TypeAlias = Annotated[KNOWN_IMAGE_CONTROLNETS | str, KnownValue(KNOWN_IMAGE_CONTROLNETS)]
-KnownImageWorkflow: TypeAlias = Annotated[KNOWN_IMAGE_WORKFLOWS | str, KnownValue(KNOWN_IMAGE_WORKFLOWS)]
-KnownImageModelBaseline: TypeAlias = Annotated[
-    KNOWN_IMAGE_MODEL_BASELINES | str,
-    KnownValue(KNOWN_IMAGE_MODEL_BASELINES),
-]
-KnownImagePostProcessor: TypeAlias = Annotated[
-    KNOWN_IMAGE_POST_PROCESSORS | str,
-    KnownValue(KNOWN_IMAGE_POST_PROCESSORS),
-]
-KnownTIInjectLocation: TypeAlias = Annotated[
-    KNOWN_TI_INJECT_LOCATIONS | str,
-    KnownValue(KNOWN_TI_INJECT_LOCATIONS),
-]
 
 _IMG2IMG_SOURCE_PROCESSING = frozenset(
     {

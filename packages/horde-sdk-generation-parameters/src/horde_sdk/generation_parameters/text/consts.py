@@ -1,6 +1,18 @@
 """Constants of text generation: its `KNOWN_*` enums and default values."""
 
 from enum import IntEnum, StrEnum
+from typing import Annotated, TypeAlias
+
+from horde_sdk.generation_parameters.validation import Bounds, KnownValue
+
+__all__ = [
+    "DEFAULT_TEXT_MAX_CONTEXT_LENGTH",
+    "DEFAULT_TEXT_MAX_LENGTH",
+    "KNOWN_TEXT_FORMATTING_OPTIONS",
+    "KNOWN_TEXT_SAMPLERS",
+    "KnownTextFormattingOption",
+    "KnownTextSampler",
+]
 
 DEFAULT_TEXT_MAX_LENGTH = 80
 """The default number of tokens to generate (the AI Horde default)."""
@@ -34,3 +46,14 @@ class KNOWN_TEXT_SAMPLERS(IntEnum):  # noqa: N801
     typical = 4
     temperature = 5
     repetition_penalty = 6
+
+
+# The field types that accept these values: the member when known, the value itself (with a warning) when not.
+KnownTextFormattingOption: TypeAlias = Annotated[
+    KNOWN_TEXT_FORMATTING_OPTIONS | str,
+    KnownValue(KNOWN_TEXT_FORMATTING_OPTIONS),
+]
+"""A text formatting option: a `KNOWN_TEXT_FORMATTING_OPTIONS` member, or unknown text (with a warning)."""
+
+KnownTextSampler: TypeAlias = Annotated[KNOWN_TEXT_SAMPLERS | int, Bounds(minimum=0), KnownValue(KNOWN_TEXT_SAMPLERS)]
+"""A text sampler's number: a `KNOWN_TEXT_SAMPLERS` member, or another non-negative number (with a warning)."""

@@ -20,10 +20,19 @@ from horde_sdk.generation_parameters.generic.object_models import (
 from horde_sdk.generation_parameters.text.consts import (
     DEFAULT_TEXT_MAX_CONTEXT_LENGTH,
     DEFAULT_TEXT_MAX_LENGTH,
-    KNOWN_TEXT_FORMATTING_OPTIONS,
-    KNOWN_TEXT_SAMPLERS,
+    KnownTextFormattingOption,
+    KnownTextSampler,
 )
-from horde_sdk.generation_parameters.validation import Bounds, KnownValue, NotBlank, NotEmpty, field_with_former_names
+from horde_sdk.generation_parameters.validation import Bounds, NotBlank, NotEmpty, field_with_former_names
+
+__all__ = [
+    "BasicTextGenerationParameters",
+    "BasicTextGenerationParametersTemplate",
+    "TextGenerationFeatureFlags",
+    "TextGenerationParameters",
+    "TextGenerationParametersTemplate",
+    "get_text_feature_flags_required",
+]
 
 _AtLeastOne: TypeAlias = Annotated[int, Bounds(minimum=1)]
 _NonNegativeInt: TypeAlias = Annotated[int, Bounds(minimum=0)]
@@ -32,11 +41,6 @@ _PositiveFloat: TypeAlias = Annotated[float, Bounds(minimum=0, exclusive_minimum
 _UnitInterval: TypeAlias = Annotated[float, Bounds(minimum=0, maximum=1)]
 _StopSequence: TypeAlias = Annotated[str, NotEmpty()]
 
-KnownTextFormattingOption: TypeAlias = Annotated[
-    KNOWN_TEXT_FORMATTING_OPTIONS | str,
-    KnownValue(KNOWN_TEXT_FORMATTING_OPTIONS),
-]
-KnownTextSampler: TypeAlias = Annotated[KNOWN_TEXT_SAMPLERS | int, Bounds(minimum=0), KnownValue(KNOWN_TEXT_SAMPLERS)]
 
 _D_MODEL = "The name of the model to use; None lets the server or backend choose."
 _D_PROMPT = "The text to continue. Must not be empty."

@@ -43,21 +43,66 @@ def test_import_is_lazy():
 
 def test_the_readme_client_example_imports_only_what_it_uses():
     # The simple client used to import every apimodels module (and the results) at import: 3.2x the floor.
+    # Importing it now loads the models the example names; the machinery that runs a job (sessions, the
+    # request core, transports and httpx, the job flows, the results) loads when a client is first used.
     code = (
         "import sys\n"
         "from horde_sdk.ai_horde_api import AIHordeAPISimpleClient\n"
         "from horde_sdk.ai_horde_api.apimodels import ImageGenerateAsyncRequest\n"
-        "print(sorted(m for m in sys.modules if m.startswith('horde_sdk.ai_horde_api.')))\n"
-        "results = sys.modules.get('horde_sdk.ai_horde_api.results')\n"
-        "print(results is not None and 'ImageGenerationResult' in object.__getattribute__(results, '__dict__'))"
+        "print(sorted(m for m in sys.modules if m.startswith(('horde_sdk.', 'httpx', 'aiohttp'))))\n"
+        "AIHordeAPISimpleClient(api_key='0000000000', client_agent='test:1:test').close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('horde_sdk.', 'httpx'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    listing, results_executed = result.stdout.strip().splitlines()
-    imported = set(ast.literal_eval(listing))
-    models = {name.rsplit(".", 1)[-1] for name in imported if name.startswith("horde_sdk.ai_horde_api.apimodels.")}
+    at_import, after_use = (set(ast.literal_eval(line)) for line in result.stdout.strip().splitlines())
+    models = {name.rsplit(".", 1)[-1] for name in at_import if name.startswith("horde_sdk.ai_horde_api.apimodels.")}
     assert models <= {"base", "common", "generate_image"}, models
-    assert results_executed == "False"  # set up lazily, run on the first job
-    assert "horde_sdk.ai_horde_api.simple_clients" in imported
+    assert "horde_sdk.ai_horde_api.simple_clients" in at_import
+    machinery = {
+        "horde_sdk.ai_horde_api.ai_horde_clients",
+        "horde_sdk.ai_horde_api.job_flows",
+        "horde_sdk.ai_horde_api.results",
+        "horde_sdk.generic_api.core",
+        "horde_sdk.generic_api.transport",
+        "httpx",
+    }
+    assert not at_import & machinery, at_import & machinery
+    assert not {name for name in at_import if "object_models" in name}  # the parameter models are not built
+    assert {"horde_sdk.ai_horde_api.ai_horde_clients", "horde_sdk.generic_api.transport", "httpx"} <= after_use
+
+
+def test_a_lazy_module_is_imported_once_when_threads_first_use_it_together():
+    # Python 3.11's LazyLoader runs a module inside the first attribute read without a lock; the SDK's
+    # stand-in imports through the import system, whose per-module lock hands every thread the whole module.
+    code = (
+        "import sys, threading\n"
+        "from horde_sdk.ai_horde_api._lazy import lazy_module\n"
+        "flows = lazy_module('horde_sdk.ai_horde_api.job_flows')\n"
+        "assert 'horde_sdk.ai_horde_api.job_flows' not in sys.modules\n"
+        "seen, barrier = [], threading.Barrier(8)\n"
+        "def read():\n"
+        "    barrier.wait()\n"
+        "    seen.append((flows.ImageJob, flows.dry_run_flow, flows.PollingPolicy))\n"
+        "threads = [threading.Thread(target=read) for _ in range(8)]\n"
+        "[thread.start() for thread in threads]\n"
+        "[thread.join() for thread in threads]\n"
+        "from horde_sdk.ai_horde_api import job_flows\n"
+        "expected = (job_flows.ImageJob, job_flows.dry_run_flow, job_flows.PollingPolicy)\n"
+        "print(len(seen), all(entry == expected for entry in seen), repr(flows))\n"
+        "print(lazy_module('horde_sdk.ai_horde_api.job_flows') is job_flows)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["8 True <lazy module 'horde_sdk.ai_horde_api.job_flows'>", "True"]
+
+
+def test_a_lazy_module_answers_a_missing_name_like_the_module():
+    from horde_sdk.ai_horde_api._lazy import LazyModule
+
+    stand_in = LazyModule("horde_sdk.ai_horde_api.progress")
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        _ = stand_in.NoSuchThing
+    with pytest.raises(AttributeError):  # dunder probes (copy, pickle) never import or invent anything
+        _ = stand_in.__wrapped__
 
 
 def test_lazy_results_module_works_when_first_used():

@@ -1,29 +1,59 @@
-"""A module object whose code runs on first attribute access (import time stays off the client's path)."""
+"""A stand-in for a module that is imported when one of its attributes is first read.
+
+The simple clients and the job flows use it for the machinery they need only once a job runs (sessions,
+transports, the request core, the flows, the result types), so that importing a client class costs little.
+"""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from types import ModuleType
+from typing import Any, cast
+
+
+class LazyModule:
+    """Imports module ``name`` on the first attribute read, then keeps each attribute it was asked for.
+
+    The import goes through ``importlib.import_module``, so it holds the import system's per-module lock:
+    threads reading their first attribute at once get one fully executed module (unlike
+    ``importlib.util.LazyLoader`` on Python 3.11, which executes the module inside the first attribute read
+    without a lock). Once read, an attribute lives in this object's ``__dict__``, so later reads are plain
+    attribute lookups.
+    """
+
+    def __init__(self, name: str) -> None:
+        """Remember the module to import.
+
+        Args:
+            name: The absolute name of the module.
+        """
+        self.__name = name
+
+    def __getattr__(self, attribute: str) -> Any:  # noqa: ANN401 - any attribute of the module
+        if attribute.startswith("__"):  # copy/pickle/introspection probes must not import the module
+            raise AttributeError(attribute)
+        value = getattr(importlib.import_module(self.__name), attribute)
+        setattr(self, attribute, value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__name!r}>"
 
 
 def lazy_module(name: str) -> ModuleType:
-    """Return module ``name``, imported already or set up to execute when one of its attributes is first read.
+    """Return a stand-in for module ``name`` that imports it when one of its attributes is first read.
+
+    Type checkers see the module itself (callers import it under ``TYPE_CHECKING``); at run time the
+    stand-in answers every public attribute read with the module's value.
 
     Args:
-        name: The absolute name of a module of this package.
+        name: The absolute name of a module.
 
     Returns:
-        The module (in ``sys.modules``), executed now if it was imported before, otherwise on first use.
+        The module itself when it is imported already, otherwise the stand-in.
     """
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(f"no module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    return cast("ModuleType", LazyModule(name))

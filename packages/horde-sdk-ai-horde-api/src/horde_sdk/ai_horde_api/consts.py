@@ -18,7 +18,9 @@ __all__ = [
     "ALCHEMY_FORM_STATE",
     "ALCHEMY_REQUEST_STATE",
     "ANON_API_KEY",
+    "DEFAULT_JOB_TIMEOUT",
     "GENERATION_STATE",
+    "JOB_CANCEL_TIMEOUT",
     "METADATA_TYPE",
     "METADATA_VALUE",
     "MODEL_STATE",
@@ -338,3 +340,14 @@ def build_rate_limit_rules() -> tuple[RateLimitRule, ...]:
 
 AI_HORDE_RATE_LIMIT_RULES: tuple[RateLimitRule, ...] = build_rate_limit_rules()
 """The rules of :func:`build_rate_limit_rules`, built once."""
+
+DEFAULT_JOB_TIMEOUT = 20 * 60.0
+"""Seconds a simple client waits for a job by default: the life of a request on the AI Horde (20 minutes).
+
+A request nobody pops or submits for 20 minutes is gone (``404 RequestNotFound``), so waiting longer can
+never help; pass a shorter ``timeout`` to give up sooner.
+"""
+
+JOB_CANCEL_TIMEOUT = 10.0
+"""Seconds a job that ran out of time may spend cancelling itself on the server (and fetching what had
+finished). A job call therefore ends at most ``timeout + JOB_CANCEL_TIMEOUT`` seconds after it started."""

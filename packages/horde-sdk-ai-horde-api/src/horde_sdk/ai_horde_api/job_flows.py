@@ -40,7 +40,13 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, TypeVar
 
 from horde_sdk.ai_horde_api import apimodels as _models
 from horde_sdk.ai_horde_api._lazy import lazy_module
-from horde_sdk.ai_horde_api.consts import ALCHEMY_FORM_STATE, ALCHEMY_REQUEST_STATE, WARNING_CODE
+from horde_sdk.ai_horde_api.consts import (
+    ALCHEMY_FORM_STATE,
+    ALCHEMY_REQUEST_STATE,
+    DEFAULT_JOB_TIMEOUT,
+    JOB_CANCEL_TIMEOUT,
+    WARNING_CODE,
+)
 from horde_sdk.ai_horde_api.exceptions import (
     AIHordeDownloadError,
     AIHordeGenerationError,
@@ -98,9 +104,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALCHEMY_POLLING",
-    "DEFAULT_JOB_TIMEOUT",
     "IMAGE_POLLING",
-    "JOB_CANCEL_TIMEOUT",
     "TEXT_POLLING",
     "AlchemyJob",
     "ApiCallAction",
@@ -121,17 +125,6 @@ __all__ = [
 
 _T = TypeVar("_T")
 _R = TypeVar("_R", bound=HordeResponse)
-
-DEFAULT_JOB_TIMEOUT = 20 * 60.0
-"""Seconds a simple client waits for a job by default: the life of a request on the AI Horde (20 minutes).
-
-A request nobody pops or submits for 20 minutes is gone (``404 RequestNotFound``), so waiting longer can
-never help; pass a shorter ``timeout`` to give up sooner.
-"""
-
-JOB_CANCEL_TIMEOUT = 10.0
-"""Seconds a job that ran out of time may spend cancelling itself on the server (and fetching what had
-finished). A job call therefore ends at most ``timeout + JOB_CANCEL_TIMEOUT`` seconds after it started."""
 
 _log = get_logger(__name__)
 

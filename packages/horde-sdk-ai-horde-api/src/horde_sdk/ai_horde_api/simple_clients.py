@@ -26,8 +26,6 @@ import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
@@ -36,37 +34,43 @@ import anyio.abc
 from typing_extensions import Unpack
 
 from horde_sdk.ai_horde_api import apimodels as _models
-from horde_sdk.ai_horde_api.ai_horde_clients import (
-    AIHordeAPIAsyncClientSession,
-    AIHordeAPIClientSession,
-    AIHordeClientOptions,
-)
-from horde_sdk.ai_horde_api.consts import MODEL_STATE, MODEL_TYPE, WORKER_TYPE
+from horde_sdk.ai_horde_api._lazy import lazy_module
+from horde_sdk.ai_horde_api.consts import DEFAULT_JOB_TIMEOUT, JOB_CANCEL_TIMEOUT, MODEL_STATE, MODEL_TYPE, WORKER_TYPE
 from horde_sdk.ai_horde_api.fields import CollectionID, MessageID, SharedKeyID, StyleID, TeamID, UserID, WorkerID
-from horde_sdk.ai_horde_api.job_flows import (
-    DEFAULT_JOB_TIMEOUT,
-    JOB_CANCEL_TIMEOUT,
-    AlchemyJob,
-    ApiCallAction,
-    CallJob,
-    DownloadAction,
-    EmitAction,
-    FlowContext,
-    GenerationJob,
-    ImageJob,
-    ImpossiblePolicy,
-    JobFlow,
-    PollingPolicy,
-    TextJob,
-    dry_run_flow,
-)
-from horde_sdk.ai_horde_api.progress import JOB_KIND, GenerationProgress, ProgressCallback
 from horde_sdk.generic_api.apimodels import HordeRequest, HordeResponse
-from horde_sdk.generic_api.core import RawResponse, SleepAction, TransportFailure
 from horde_sdk.generic_api.exceptions import HordeError, HordeNotFoundError
 from horde_sdk.generic_api.log import get_logger
-from horde_sdk.generic_api.settings import HordeClientSettings
-from horde_sdk.generic_api.transport import AsyncHTTPClient, AsyncTransport, SyncHTTPClient, SyncTransport
+
+# The machinery that runs a job (sessions, transports, the request core, the job flows) is loaded when a
+# client is first used: importing the client class (to annotate with it, or in a CLI's start-up) needs
+# none of it, and it was most of what the README example paid at import.
+if TYPE_CHECKING:
+    from horde_sdk.ai_horde_api import ai_horde_clients as _sessions
+    from horde_sdk.ai_horde_api import job_flows as _flows
+    from horde_sdk.ai_horde_api import progress as _progress
+    from horde_sdk.ai_horde_api.ai_horde_clients import (
+        AIHordeAPIAsyncClientSession,
+        AIHordeAPIClientSession,
+        AIHordeClientOptions,
+    )
+    from horde_sdk.ai_horde_api.job_flows import (
+        DownloadAction,
+        FlowContext,
+        GenerationJob,
+        ImpossiblePolicy,
+        JobFlow,
+        PollingPolicy,
+    )
+    from horde_sdk.ai_horde_api.progress import JOB_KIND, GenerationProgress, ProgressCallback
+    from horde_sdk.generic_api import core as _core
+    from horde_sdk.generic_api.core import RawResponse, TransportFailure
+    from horde_sdk.generic_api.settings import HordeClientSettings
+    from horde_sdk.generic_api.transport import AsyncHTTPClient, AsyncTransport, SyncHTTPClient, SyncTransport
+else:
+    _sessions = lazy_module("horde_sdk.ai_horde_api.ai_horde_clients")
+    _flows = lazy_module("horde_sdk.ai_horde_api.job_flows")
+    _progress = lazy_module("horde_sdk.ai_horde_api.progress")
+    _core = lazy_module("horde_sdk.generic_api.core")
 
 # Request and response models are looked up on first use through the lazy ``apimodels`` package: importing
 # them all here made the client cost more at import than every model a script actually uses.
@@ -151,13 +155,20 @@ class _Job(Protocol):
     def cleanup_requests(self) -> list[HordeRequest]: ...
 
 
-@dataclass(frozen=True, slots=True)
 class _Plan(Generic[_T]):
-    """What one client method does: run ``jobs`` (concurrently), then ``finish`` their outcomes."""
+    """What one client method does: run ``jobs`` (concurrently), then ``finish`` their outcomes.
 
-    jobs: Sequence[_Job]
-    finish: Callable[[list[Any]], _T]
-    on_progress: ProgressCallback | None = None
+    (A plain class rather than a dataclass: a dataclass costs about half a millisecond at import.)
+    """
+
+    __slots__ = ("finish", "jobs", "on_progress")
+
+    def __init__(
+        self, jobs: Sequence[_Job], finish: Callable[[list[Any]], _T], on_progress: ProgressCallback | None = None
+    ) -> None:
+        self.jobs = jobs
+        self.finish = finish
+        self.on_progress = on_progress
 
 
 def _first(outcomes: list[Any]) -> Any:  # noqa: ANN401 - the one outcome of a one-job plan
@@ -165,7 +176,7 @@ def _first(outcomes: list[Any]) -> Any:  # noqa: ANN401 - the one outcome of a o
 
 
 def _call(request: HordeRequest, expected: type[_R]) -> _Plan[_R]:
-    return _Plan([CallJob(request, expected)], _first)
+    return _Plan([_flows.CallJob(request, expected)], _first)
 
 
 class _FlowJob(Generic[_T]):
@@ -235,7 +246,7 @@ class BaseAIHordeSimpleClient:
         raise NotImplementedError
 
     def _flow_context(self, settings: HordeClientSettings, clock: Callable[[], float]) -> FlowContext:
-        return FlowContext(
+        return _flows.FlowContext(
             retry=settings.retry,
             clock=clock,
             rng=random.Random(settings.seed),  # noqa: S311 - jitter, not cryptography
@@ -273,7 +284,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[ImageGenerationJobResult]:
         """Generate the images of ``request`` and return them downloaded (see the class for the options)."""
         options = self._job_options(timeout, on_impossible, 0)
-        return self._jobs_plan(lambda _: ImageJob(request, **options), 1, on_progress, _first)
+        return self._jobs_plan(lambda _: _flows.ImageJob(request, **options), 1, on_progress, _first)
 
     @_operation
     def image_generate_requests(
@@ -286,7 +297,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[list[ImageGenerationJobResult]]:
         """Run many image requests at once; return their results in the order of ``requests``."""
         return self._jobs_plan(
-            lambda i: ImageJob(requests[i], **self._job_options(timeout, on_impossible, i)),
+            lambda i: _flows.ImageJob(requests[i], **self._job_options(timeout, on_impossible, i)),
             len(requests),
             on_progress,
             list,
@@ -295,7 +306,7 @@ class BaseAIHordeSimpleClient:
     @_operation
     def image_generate_request_dry_run(self, request: ImageGenerateAsyncRequest) -> _Plan[GenerateAsyncDryRunResponse]:
         """Return what ``request`` would cost in kudos; nothing is queued."""
-        return _Plan([_FlowJob(lambda: dry_run_flow(request))], _first)
+        return _Plan([_FlowJob(lambda: _flows.dry_run_flow(request))], _first)
 
     # --------------------------------------------------------------------------------------- text
     @_operation
@@ -309,7 +320,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[TextGenerationJobResult]:
         """Generate the texts of ``request`` and return them (see the class for the options)."""
         options = self._job_options(timeout, on_impossible, 0)
-        return self._jobs_plan(lambda _: TextJob(request, **options), 1, on_progress, _first)
+        return self._jobs_plan(lambda _: _flows.TextJob(request, **options), 1, on_progress, _first)
 
     @_operation
     def text_generate_requests(
@@ -322,7 +333,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[list[TextGenerationJobResult]]:
         """Run many text requests at once; return their results in the order of ``requests``."""
         return self._jobs_plan(
-            lambda i: TextJob(requests[i], **self._job_options(timeout, on_impossible, i)),
+            lambda i: _flows.TextJob(requests[i], **self._job_options(timeout, on_impossible, i)),
             len(requests),
             on_progress,
             list,
@@ -331,7 +342,7 @@ class BaseAIHordeSimpleClient:
     @_operation
     def text_generate_request_dry_run(self, request: TextGenerateAsyncRequest) -> _Plan[GenerateAsyncDryRunResponse]:
         """Return what ``request`` would cost in kudos; nothing is queued."""
-        return _Plan([_FlowJob(lambda: dry_run_flow(request))], _first)
+        return _Plan([_FlowJob(lambda: _flows.dry_run_flow(request))], _first)
 
     # ------------------------------------------------------------------------------------ alchemy
     @_operation
@@ -347,7 +358,7 @@ class BaseAIHordeSimpleClient:
         Alchemy has no dry run on the AI Horde API and no ``is_possible`` verdict.
         """
         options = self._job_options(timeout, "raise", 0)
-        return self._jobs_plan(lambda _: AlchemyJob(request, **options), 1, on_progress, _first)
+        return self._jobs_plan(lambda _: _flows.AlchemyJob(request, **options), 1, on_progress, _first)
 
     @_operation
     def alchemy_requests(
@@ -359,7 +370,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[list[AlchemyJobResult]]:
         """Run many alchemy requests at once; return their results in the order of ``requests``."""
         return self._jobs_plan(
-            lambda i: AlchemyJob(requests[i], **self._job_options(timeout, "raise", i)),
+            lambda i: _flows.AlchemyJob(requests[i], **self._job_options(timeout, "raise", i)),
             len(requests),
             on_progress,
             list,
@@ -643,16 +654,20 @@ class BaseAIHordeSimpleClient:
 
 
 # -------------------------------------------------------------------------------------- sync driver
-@dataclass
 class _Slot:
-    job: _Job
-    flow: JobFlow[Any]
-    wake_at: float = 0.0
-    send: Any = None
-    throw: BaseException | None = None
-    finished: bool = False
-    outcome: Any = None
-    failed: bool = False
+    """One job being driven: its flow, when it wakes, what it is sent next and how it ended."""
+
+    __slots__ = ("failed", "finished", "flow", "job", "outcome", "send", "throw", "wake_at")
+
+    def __init__(self, job: _Job, flow: JobFlow[Any]) -> None:
+        self.job = job
+        self.flow = flow
+        self.wake_at = 0.0
+        self.send: Any = None
+        self.throw: BaseException | None = None
+        self.finished = False
+        self.outcome: Any = None
+        self.failed = False
 
 
 def _download_sync(transport: SyncTransport, action: DownloadAction) -> tuple[RawResponse | TransportFailure, ...]:
@@ -661,6 +676,8 @@ def _download_sync(transport: SyncTransport, action: DownloadAction) -> tuple[Ra
 
     if len(action.urls) <= 1:
         return tuple(fetch(url) for url in action.urls)
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only blocking downloads of batches use threads
+
     with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL_DOWNLOADS, len(action.urls))) as pool:
         return tuple(pool.map(fetch, action.urls))
 
@@ -706,17 +723,17 @@ def _advance_sync(slot: _Slot, plan: _Plan[Any], session: AIHordeAPIClientSessio
             slot.finished, slot.failed, slot.outcome = True, True, error
             return
         slot.send, slot.throw = None, None
-        if isinstance(action, SleepAction):
+        if isinstance(action, _core.SleepAction):
             slot.wake_at = clock() + action.seconds
             return
-        if isinstance(action, ApiCallAction):
+        if isinstance(action, _flows.ApiCallAction):
             try:
                 slot.send = session.submit_request(action.request, timeout=action.timeout)
             except HordeError as error:
                 slot.throw = error
-        elif isinstance(action, DownloadAction):
+        elif isinstance(action, _flows.DownloadAction):
             slot.send = _download_sync(session.transport, action)
-        elif isinstance(action, EmitAction):
+        elif isinstance(action, _flows.EmitAction):
             if plan.on_progress is not None:
                 plan.on_progress(action.event)
         else:  # pragma: no cover - a flow bug
@@ -762,16 +779,16 @@ async def _perform_async(
     sleep: Callable[[float], Awaitable[None]],
 ) -> tuple[Any, BaseException | None]:
     """Perform one flow action; return what to send into the flow, or the error to throw into it."""
-    if isinstance(action, SleepAction):
+    if isinstance(action, _core.SleepAction):
         await sleep(action.seconds)
-    elif isinstance(action, ApiCallAction):
+    elif isinstance(action, _flows.ApiCallAction):
         try:
             return await session.submit_request(action.request, timeout=action.timeout), None
         except HordeError as error:
             return None, error
-    elif isinstance(action, DownloadAction):
+    elif isinstance(action, _flows.DownloadAction):
         return await _download_async(session.transport, action), None
-    elif isinstance(action, EmitAction):
+    elif isinstance(action, _flows.EmitAction):
         if plan.on_progress is not None:
             plan.on_progress(action.event)
     else:  # pragma: no cover - a flow bug
@@ -873,7 +890,9 @@ class AIHordeAPISimpleClient(BaseAIHordeSimpleClient):
         sleep: Callable[[float], None] = time.sleep,
         **options: Unpack[AIHordeClientOptions],
     ) -> None:
-        self._session = AIHordeAPIClientSession(cleanup_timeout=cleanup_timeout, http_client=http_client, **options)
+        self._session = _sessions.AIHordeAPIClientSession(
+            cleanup_timeout=cleanup_timeout, http_client=http_client, **options
+        )
         self._context = self._flow_context(self._session.settings, clock)
         self._polling = dict(polling or {})
         self._clock = clock
@@ -977,7 +996,7 @@ class AIHordeAPIAsyncSimpleClient(BaseAIHordeSimpleClient):
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         **options: Unpack[AIHordeClientOptions],
     ) -> None:
-        self._session = AIHordeAPIAsyncClientSession(
+        self._session = _sessions.AIHordeAPIAsyncClientSession(
             cleanup_timeout=cleanup_timeout, http_client=http_client, **options
         )
         self._context = self._flow_context(self._session.settings, clock)
@@ -1005,7 +1024,7 @@ class AIHordeAPIAsyncSimpleClient(BaseAIHordeSimpleClient):
 
     @contextlib.asynccontextmanager
     async def _stream(self, plan: _Plan[_T]) -> AsyncIterator[GenerationStream[_T]]:
-        send, receive = anyio.create_memory_object_stream[GenerationProgress](math.inf)
+        send, receive = anyio.create_memory_object_stream[_progress.GenerationProgress](math.inf)
         stream: GenerationStream[_T] = GenerationStream(receive)
         user_hook = plan.on_progress
 
@@ -1014,7 +1033,7 @@ class AIHordeAPIAsyncSimpleClient(BaseAIHordeSimpleClient):
                 user_hook(event)
             send.send_nowait(event)
 
-        hooked = replace(plan, on_progress=hook)
+        hooked = _Plan(plan.jobs, plan.finish, hook)
 
         async def runner() -> None:
             with send:
@@ -1053,7 +1072,7 @@ class AIHordeAPIAsyncSimpleClient(BaseAIHordeSimpleClient):
         Leaving the block before the job ends cancels it on the server.
         """
         options = self._job_options(timeout, on_impossible, 0)
-        return self._stream(self._jobs_plan(lambda _: ImageJob(request, **options), 1, None, _first))
+        return self._stream(self._jobs_plan(lambda _: _flows.ImageJob(request, **options), 1, None, _first))
 
     def text_generate_stream(
         self,
@@ -1064,14 +1083,14 @@ class AIHordeAPIAsyncSimpleClient(BaseAIHordeSimpleClient):
     ) -> contextlib.AbstractAsyncContextManager[GenerationStream[TextGenerationJobResult]]:
         """Start a text job and iterate its progress (see :meth:`image_generate_stream`)."""
         options = self._job_options(timeout, on_impossible, 0)
-        return self._stream(self._jobs_plan(lambda _: TextJob(request, **options), 1, None, _first))
+        return self._stream(self._jobs_plan(lambda _: _flows.TextJob(request, **options), 1, None, _first))
 
     def alchemy_stream(
         self, request: AlchemyAsyncRequest, *, timeout: float = DEFAULT_JOB_TIMEOUT
     ) -> contextlib.AbstractAsyncContextManager[GenerationStream[AlchemyJobResult]]:
         """Start an alchemy job and iterate its progress (see :meth:`image_generate_stream`)."""
         options = self._job_options(timeout, "raise", 0)
-        return self._stream(self._jobs_plan(lambda _: AlchemyJob(request, **options), 1, None, _first))
+        return self._stream(self._jobs_plan(lambda _: _flows.AlchemyJob(request, **options), 1, None, _first))
 
     async def aclose(self) -> None:
         """Cancel every job still open on the server and release the connections."""

@@ -45,6 +45,8 @@ from horde_sdk.generic_api.log import get_logger
 # client is first used: importing the client class (to annotate with it, or in a CLI's start-up) needs
 # none of it, and it was most of what the README example paid at import.
 if TYPE_CHECKING:
+    import structlog
+
     from horde_sdk.ai_horde_api import ai_horde_clients as _sessions
     from horde_sdk.ai_horde_api import job_flows as _flows
     from horde_sdk.ai_horde_api import progress as _progress
@@ -142,7 +144,12 @@ _T = TypeVar("_T")
 _R = TypeVar("_R", bound=HordeResponse)
 _P = ParamSpec("_P")
 
-_log = get_logger(__name__)
+
+@functools.cache
+def _log() -> structlog.stdlib.BoundLogger:
+    """This module's logger, made when first needed (structlog is not imported with the client class)."""
+    return get_logger(__name__)
+
 
 _MAX_PARALLEL_DOWNLOADS = 4
 """How many result downloads the blocking client runs at once (in threads) for one job."""
@@ -752,7 +759,7 @@ def _cleanup_sync(slots: list[_Slot], session: AIHordeAPIClientSession) -> None:
                 pass  # already gone from the server: nothing is left waiting
             except HordeError as error:
                 # The session retries on close; nothing more to do here.
-                _log.warning("cancelling an abandoned job failed", error=type(error).__name__)
+                _log().warning("cancelling an abandoned job failed", error=type(error).__name__)
 
 
 # ------------------------------------------------------------------------------------- async driver
@@ -828,7 +835,7 @@ async def _drive_one_async(
                         except HordeNotFoundError:
                             pass  # already gone from the server: nothing is left waiting
                         except HordeError as error:
-                            _log.warning("cancelling an abandoned job failed", error=type(error).__name__)
+                            _log().warning("cancelling an abandoned job failed", error=type(error).__name__)
 
 
 async def _drive_async(

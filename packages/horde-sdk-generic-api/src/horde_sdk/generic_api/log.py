@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 __all__ = ["REDACTED", "SENSITIVE_KEYS", "Redactor", "get_logger", "redact_text", "redact_value"]
 
@@ -88,6 +89,8 @@ def get_logger(name: str, *, secrets: Iterable[str] = ()) -> structlog.stdlib.Bo
         name: The stdlib logger name (use the module's ``__name__``).
         secrets: Exact strings (an API key) that must never appear in an event.
     """
+    import structlog  # noqa: PLC0415 - imported by the first logger made, not by importing the SDK's models
+
     return structlog.wrap_logger(  # type: ignore[no-any-return]
         logging.getLogger(name),
         processors=[Redactor(secrets), structlog.stdlib.render_to_log_kwargs],

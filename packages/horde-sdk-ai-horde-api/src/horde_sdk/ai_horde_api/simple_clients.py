@@ -30,7 +30,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
 
 import anyio
-import anyio.abc
 from typing_extensions import Unpack
 
 from horde_sdk.ai_horde_api import apimodels as _models
@@ -45,6 +44,7 @@ from horde_sdk.generic_api.log import get_logger
 # client is first used: importing the client class (to annotate with it, or in a CLI's start-up) needs
 # none of it, and it was most of what the README example paid at import.
 if TYPE_CHECKING:
+    import anyio.abc
     import structlog
 
     from horde_sdk.ai_horde_api import ai_horde_clients as _sessions

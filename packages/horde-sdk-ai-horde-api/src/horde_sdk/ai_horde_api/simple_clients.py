@@ -45,7 +45,6 @@ from horde_sdk.generic_api.log import get_logger
 # none of it, and it was most of what the README example paid at import.
 if TYPE_CHECKING:
     import anyio.abc
-    import structlog
 
     from horde_sdk.ai_horde_api import ai_horde_clients as _sessions
     from horde_sdk.ai_horde_api import job_flows as _flows
@@ -145,10 +144,9 @@ _R = TypeVar("_R", bound=HordeResponse)
 _P = ParamSpec("_P")
 
 
-@functools.cache
-def _log() -> structlog.stdlib.BoundLogger:
-    """This module's logger, made when first needed (structlog is not imported with the client class)."""
-    return get_logger(__name__)
+def _log_cancel_failure(error: BaseException) -> None:
+    """Log that cancelling an abandoned job failed (the logger, and structlog, are made on this rare path)."""
+    get_logger(__name__).warning("cancelling an abandoned job failed", error=type(error).__name__)
 
 
 _MAX_PARALLEL_DOWNLOADS = 4
@@ -759,7 +757,7 @@ def _cleanup_sync(slots: list[_Slot], session: AIHordeAPIClientSession) -> None:
                 pass  # already gone from the server: nothing is left waiting
             except HordeError as error:
                 # The session retries on close; nothing more to do here.
-                _log().warning("cancelling an abandoned job failed", error=type(error).__name__)
+                _log_cancel_failure(error)
 
 
 # ------------------------------------------------------------------------------------- async driver
@@ -835,7 +833,7 @@ async def _drive_one_async(
                         except HordeNotFoundError:
                             pass  # already gone from the server: nothing is left waiting
                         except HordeError as error:
-                            _log().warning("cancelling an abandoned job failed", error=type(error).__name__)
+                            _log_cancel_failure(error)
 
 
 async def _drive_async(

@@ -122,8 +122,9 @@ class TransportFailure:
 
     Attributes:
         kind: ``"timeout"`` (a phase timeout or the exchange's deadline passed), ``"connection"`` (the
-            connection failed or was dropped, or the answer was not HTTP), ``"too_large"`` (the body,
-            decompressed, is larger than the cap; reading stopped at cap + 1 bytes).
+            connection failed or was dropped, the answer was not HTTP, or its body cannot be decoded: an
+            encoding not asked for, corrupt or truncated compressed data), ``"too_large"`` (the body,
+            decompressed, is larger than the cap; reading stopped before holding more than the cap).
         may_have_reached_server: Whether the server could have received the request.
         detail: A short description (no URL, no secret).
     """

@@ -23,9 +23,14 @@ Both sending methods must:
   sending, the response headers and the whole body together, even against a server that sends one byte
   at a time (per-phase timeouts alone do not bound that). Past it: ``TransportFailure(kind="timeout")``.
   The phase timeouts of :class:`~horde_sdk.generic_api.settings.HordeTimeouts` still apply inside.
-- **Read at most ``max_body_bytes`` + 1 bytes** of the decompressed body (default: the transport's
-  ``max_body_bytes``), streaming; a declared ``Content-Length`` above the cap fails before reading.
-  Over the cap: ``TransportFailure(kind="too_large")``. A body is never held whole beyond the cap.
+- **Hold at most ``max_body_bytes``** of the decompressed body (default: the transport's ``max_body_bytes``),
+  streaming; a declared ``Content-Length`` above the cap fails before reading. Over the cap:
+  ``TransportFailure(kind="too_large")``. A body is never held whole beyond the cap, compressed or not.
+- **Decode bounded.** Read the raw (still encoded) stream and decode it in steps of at most 64 KiB
+  (:mod:`horde_sdk.generic_api._content_decoding`), so a small compressed chunk cannot expand in memory
+  before the cap is checked; never let the HTTP library decompress. Advertise only what is decoded that way
+  (``Accept-Encoding: gzip, deflate`` unless the caller set the header). An unknown encoding, corrupt or
+  truncated compressed data: ``TransportFailure(kind="connection")`` saying so.
 - **Keep secrets on their origin.** Redirects are followed only when the HTTP client is configured to
   follow them (an injected ``httpx.Client(follow_redirects=True)``; the clients created here do not),
   at most :data:`MAX_REDIRECTS` hops, and a hop to another origin (scheme, host, port; an
@@ -74,6 +79,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import anyio
 import httpx
 
+from horde_sdk.generic_api._content_decoding import ACCEPT_ENCODING, BodyDecoder, ContentDecodingError
 from horde_sdk.generic_api.consts import DEFAULT_MAX_RESPONSE_BYTES
 from horde_sdk.generic_api.core import PreparedRequest, RawResponse, TransportFailure
 from horde_sdk.generic_api.log import redact_text
@@ -267,11 +273,62 @@ class _Limits:
             raise _DeadlineError
 
 
-def _add_chunk(body: bytearray, chunk: bytes, limits: _Limits) -> None:
-    """Append one chunk of a streamed body; raise ``_TooLargeError`` once the body passes the cap."""
-    body += chunk
-    if len(body) > limits.max_body_bytes:
+class _CappedBody:
+    """A streamed body being decoded and collected; it never holds more than the cap.
+
+    Raw chunks go through a :class:`~horde_sdk.generic_api._content_decoding.BodyDecoder` (steps of at most
+    64 KiB for an encoded body) and each decoded piece is measured *before* it is appended.
+
+    Raises:
+        ContentDecodingError: (when made) the ``Content-Encoding`` cannot be decoded.
+    """
+
+    __slots__ = ("_body", "_cap", "_decoder")
+
+    def __init__(self, content_encoding: str | None, limits: _Limits) -> None:
+        self._decoder = BodyDecoder(content_encoding)
+        self._body = bytearray()
+        self._cap = limits.max_body_bytes
+
+    @property
+    def identity(self) -> bool:
+        """Whether the body is not encoded."""
+        return self._decoder.identity
+
+    def add(self, chunk: bytes) -> None:
+        """Decode and append one raw chunk; raise ``_TooLargeError`` when the body would pass the cap."""
+        body = self._body
+        for piece in self._decoder.decode(chunk):
+            if len(body) + len(piece) > self._cap:
+                raise _TooLargeError
+            body += piece
+
+    def content(self) -> bytes:
+        """The whole decoded body, once the raw stream ended (``ContentDecodingError`` if it was cut short)."""
+        self._decoder.finish()
+        return bytes(self._body)
+
+
+def _read_already(response: httpx.Response, limits: _Limits) -> bytes | None:
+    """The body an injected httpx transport handed over already read (and decoded), measured; else None.
+
+    ``httpx.MockTransport`` and hand-made ``httpx.Response(content=...)`` objects hold their body in memory
+    before the transport sees them; their raw stream cannot be read again.
+    """
+    if not response.is_stream_consumed:
+        return None
+    content = response.content
+    if len(content) > limits.max_body_bytes:
         raise _TooLargeError
+    return content
+
+
+def _with_accept_encoding(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The request headers plus ``Accept-Encoding`` (only encodings decoded bounded), unless the caller set it."""
+    given = dict(headers or {})
+    if not any(name.lower() == "accept-encoding" for name in given):
+        given["Accept-Encoding"] = ACCEPT_ENCODING
+    return given
 
 
 def _httpx_timeout(timeouts: HordeTimeouts, remaining: float | None = None) -> httpx.Timeout:
@@ -297,7 +354,10 @@ def _deadline_failure(started: float) -> TransportFailure:
     )
 
 
-def _too_large_failure(limits: _Limits) -> TransportFailure:
+def _body_failure(error: _TooLargeError | ContentDecodingError, limits: _Limits) -> TransportFailure:
+    """The failure of a body over the cap (``too_large``) or one that cannot be decoded (``connection``)."""
+    if isinstance(error, ContentDecodingError):
+        return TransportFailure(kind="connection", may_have_reached_server=True, detail=str(error))
     return TransportFailure(
         kind="too_large",
         may_have_reached_server=True,
@@ -362,13 +422,13 @@ def _request_kwargs(prepared: PreparedRequest) -> dict[str, Any]:
         "method": prepared.method,
         "url": prepared.url,
         "params": prepared.params or None,
-        "headers": prepared.headers,
+        "headers": _with_accept_encoding(prepared.headers),
         "json": prepared.json_body,
     }
 
 
 def _raw_kwargs(method: str, url: str, content: bytes | None, headers: Mapping[str, str] | None) -> dict[str, Any]:
-    return {"method": method, "url": url, "content": content, "headers": dict(headers or {})}
+    return {"method": method, "url": url, "content": content, "headers": _with_accept_encoding(headers)}
 
 
 # ------------------------------------------------------------------------------- the transports
@@ -461,19 +521,23 @@ class SyncTransport(_TransportBase):
             return _failure(error)
         except _DeadlineError:
             return _deadline_failure(started)
-        except _TooLargeError:
-            return _too_large_failure(limits)
+        except (_TooLargeError, ContentDecodingError) as error:
+            return _body_failure(error, limits)
         finally:
             _DEADLINE.reset(token)
 
     @staticmethod
     def _read(response: httpx.Response, limits: _Limits) -> bytes:
         _check_declared_length(response, limits)
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            _add_chunk(body, chunk, limits)
+        already = _read_already(response, limits)
+        if already is not None:
+            return already
+        body = _CappedBody(response.headers.get("content-encoding"), limits)
+        # The raw stream: httpx would decode each chunk whole, before the cap could be checked.
+        for chunk in response.iter_raw():
+            body.add(chunk)
             limits.check_time()
-        return bytes(body)
+        return body.content()
 
     def close(self) -> None:
         """Close the HTTP client if this transport created it."""
@@ -607,8 +671,8 @@ class AsyncTransport(_TransportBase):
             return _deadline_failure(started)
         except httpx.HTTPError as error:
             return _failure(error)
-        except _TooLargeError:
-            return _too_large_failure(limits)
+        except (_TooLargeError, ContentDecodingError) as error:
+            return _body_failure(error, limits)
 
     async def _follow(self, kwargs: dict[str, Any], limits: _Limits) -> RawResponse | TransportFailure:
         client = self._client
@@ -620,10 +684,13 @@ class AsyncTransport(_TransportBase):
                     request = _next_hop(client, request, response)
                     continue
                 _check_declared_length(response, limits)
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    _add_chunk(body, chunk, limits)
-                return RawResponse(response.status_code, response.headers, bytes(body))
+                already = _read_already(response, limits)
+                if already is not None:
+                    return RawResponse(response.status_code, response.headers, already)
+                body = _CappedBody(response.headers.get("content-encoding"), limits)
+                async for chunk in response.aiter_raw():  # raw: decoded here, bounded (see _CappedBody)
+                    body.add(chunk)
+                return RawResponse(response.status_code, response.headers, body.content())
             finally:
                 await response.aclose()
         return TransportFailure(kind="connection", may_have_reached_server=True, detail="too many redirects")
@@ -644,10 +711,10 @@ def _json_bytes(value: Any) -> bytes:  # noqa: ANN401 - any JSON-compatible body
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def _declared_identity_length(headers: Mapping[str, str]) -> int | None:
-    """The body's declared length when it is sent as is (no content encoding), else None."""
+def _declared_length(headers: Mapping[str, str]) -> int | None:
+    """The body's declared length (``Content-Length``), or None when missing, negative or not a number."""
     declared = headers.get("Content-Length")
-    if declared is None or headers.get("Content-Encoding", "identity").lower() not in ("", "identity"):
+    if declared is None:
         return None
     try:
         length = int(declared)
@@ -703,7 +770,9 @@ class _AiohttpSender:
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=_environment_has_proxies_or_netrc(),
-                auto_decompress=True,
+                # The body is decoded here, bounded (_CappedBody); only encodings decoded that way are asked for.
+                auto_decompress=False,
+                headers={"Accept-Encoding": ACCEPT_ENCODING},
             )
         return self._session
 
@@ -732,23 +801,27 @@ class _AiohttpSender:
             if limits.remaining() <= 0:
                 return _deadline_failure(started)
             return self._failure_of(error, kind="timeout")
-        except _TooLargeError:
-            return _too_large_failure(limits)
+        except (_TooLargeError, ContentDecodingError) as error:
+            return _body_failure(error, limits)
         except self._aiohttp.ClientError as error:
             return self._failure_of(error, kind="connection")
 
     async def _read(self, response: aiohttp.ClientResponse, limits: _Limits) -> bytes:
-        """Read the (decompressed) body, at most the cap plus one chunk; raise ``_TooLargeError`` past it."""
-        declared = _declared_identity_length(response.headers)
-        if declared is not None:
-            if declared > limits.max_body_bytes:
-                raise _TooLargeError
-            # An unencoded body of a declared length within the cap: aiohttp reads exactly that many bytes.
-            return await response.read()
-        content = bytearray()
+        """Read and decode the body, holding at most the cap; raise ``_TooLargeError`` past it.
+
+        The session does not decompress (``auto_decompress=False``): the raw chunks go through `_CappedBody`.
+        """
+        body = _CappedBody(", ".join(response.headers.getall("Content-Encoding", ())), limits)
+        if body.identity:
+            declared = _declared_length(response.headers)
+            if declared is not None:
+                if declared > limits.max_body_bytes:
+                    raise _TooLargeError
+                # An unencoded body of a declared length within the cap: aiohttp reads exactly that many bytes.
+                return await response.read()
         async for chunk in response.content.iter_chunked(self._CHUNK):
-            _add_chunk(content, chunk, limits)
-        return bytes(content)
+            body.add(chunk)
+        return body.content()
 
     def _failure_of(self, error: BaseException, *, kind: Literal["timeout", "connection"]) -> TransportFailure:
         name = type(error).__name__

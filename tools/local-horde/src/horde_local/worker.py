@@ -183,7 +183,7 @@ class _Script(Generic[_ClientT]):
 
     def image_pop(self) -> ImageGenerateJobPopRequest:
         return ImageGenerateJobPopRequest(
-            name=self.name,
+            worker_name=self.name,
             models=self.models,
             max_pixels=self.max_pixels,
             amount=self.amount,
@@ -192,7 +192,7 @@ class _Script(Generic[_ClientT]):
 
     def text_pop(self) -> TextGenerateJobPopRequest:
         return TextGenerateJobPopRequest(
-            name=self.name,
+            worker_name=self.name,
             models=self.models,
             max_length=self.max_length,
             max_context_length=self.max_context_length,
@@ -202,7 +202,7 @@ class _Script(Generic[_ClientT]):
 
     def alchemy_pop(self) -> AlchemyJobPopRequest:
         return AlchemyJobPopRequest(
-            name=self.name, forms=self.forms, amount=self.amount, bridge_agent=self.bridge_agent
+            worker_name=self.name, forms=self.forms, amount=self.amount, bridge_agent=self.bridge_agent
         )
 
     def image_plan(self, job: ImageGenerateJobPopResponse) -> list[_Planned]:
@@ -214,13 +214,13 @@ class _Script(Generic[_ClientT]):
         planned = []
         for index, (generation_id, upload_url) in enumerate(job.get_upload_targets()):
             if self.behaviour is Behaviour.faulted:
-                planned.append(_Planned(ImageGenerateJobSubmitRequest(id=generation_id, seed=seed, state="faulted")))
+                planned.append(_Planned(ImageGenerateJobSubmitRequest(id_=generation_id, seed=seed, state="faulted")))
                 continue
             image = fake_image(generation_id)
             state = "censored" if self.behaviour is Behaviour.censored else "ok"
             if self.use_r2 and upload_url:
                 submit = ImageGenerateJobSubmitRequest(
-                    id=generation_id, seed=seed + index, generation=GENERATION_UPLOADED_TO_R2, state=state
+                    id_=generation_id, seed=seed + index, generation=GENERATION_UPLOADED_TO_R2, state=state
                 )
                 planned.append(_Planned(submit, upload_url, image))
             else:
@@ -228,7 +228,7 @@ class _Script(Generic[_ClientT]):
                 planned.append(
                     _Planned(
                         ImageGenerateJobSubmitRequest(
-                            id=generation_id, seed=seed + index, generation=text, state=state
+                            id_=generation_id, seed=seed + index, generation=text, state=state
                         )
                     )
                 )
@@ -241,11 +241,11 @@ class _Script(Generic[_ClientT]):
         planned = []
         for generation_id in job.get_generation_ids():
             if self.behaviour is Behaviour.faulted:
-                planned.append(_Planned(TextGenerateJobSubmitRequest(id=generation_id, state="faulted")))
+                planned.append(_Planned(TextGenerateJobSubmitRequest(id_=generation_id, state="faulted")))
             else:
                 state = "censored" if self.behaviour is Behaviour.censored else "ok"
                 text = f"{prompt} ... and so the story went on ({generation_id[:8]})"
-                planned.append(_Planned(TextGenerateJobSubmitRequest(id=generation_id, generation=text, state=state)))
+                planned.append(_Planned(TextGenerateJobSubmitRequest(id_=generation_id, generation=text, state=state)))
         return planned
 
     def alchemy_plan(self, job: AlchemyJobPopResponse) -> list[_Planned]:
@@ -255,7 +255,7 @@ class _Script(Generic[_ClientT]):
 
     def _form_plan(self, form: AlchemyPopFormEntry) -> _Planned:
         if self.behaviour is Behaviour.faulted:
-            return _Planned(AlchemyJobSubmitRequest(id=form.id_, state="faulted"))
+            return _Planned(AlchemyJobSubmitRequest(id_=form.id_, state="faulted"))
         name = str(form.form)
         if name in _POST_PROCESSORS and form.r2_upload:
             return _Planned(
@@ -269,7 +269,7 @@ class _Script(Generic[_ClientT]):
             "nsfw": False,
             "interrogation": {"tags": [{"text": "something", "confidence": 20.5}]},
         }
-        return _Planned(AlchemyJobSubmitRequest(id=form.id_, result={name: results.get(name, "done")}, state="ok"))
+        return _Planned(AlchemyJobSubmitRequest(id_=form.id_, result={name: results.get(name, "done")}, state="ok"))
 
     def finished(self, error: HordeError | None) -> bool:
         """Return True when a submission needs no retry (it arrived, or retrying cannot help)."""

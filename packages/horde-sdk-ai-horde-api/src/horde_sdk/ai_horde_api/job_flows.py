@@ -600,7 +600,7 @@ class ImageJob(GenerationJob["ImageGenerationJobResult"]):
         self.n = request.params.n if request.params is not None else 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return _models.DeleteImageGenerateRequest(id=job_id)
+        return _models.DeleteImageGenerateRequest(id_=job_id)
 
     def run(self) -> JobFlow[ImageGenerationJobResult]:
         """Submit, poll ``check``, fetch ``status`` once, download the images."""
@@ -616,14 +616,14 @@ class ImageJob(GenerationJob["ImageGenerationJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            check = yield from self._call(_models.ImageGenerateCheckRequest(id=JobID(self.job_id)))
+            check = yield from self._call(_models.ImageGenerateCheckRequest(id_=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(check)):
                 break
             delay = self.polling.next_delay(check.wait_time, delay)
         # The check said done: the follow-up is settled (nothing left to cancel), images may be fetched.
         self.settled = True
-        status = yield from self._call(_models.ImageGenerateStatusRequest(id=JobID(self.job_id)))
+        status = yield from self._call(_models.ImageGenerateStatusRequest(id_=JobID(self.job_id)))
         yield self._event(JOB_STATE.downloading, finished=len(status.generations or ()), kudos=status.kudos)
         result = yield from self._result(status)
         yield self._event(JOB_STATE.done, finished=len(result.generations), kudos=result.kudos)
@@ -694,7 +694,7 @@ class TextJob(GenerationJob["TextGenerationJobResult"]):
         self.n = (request.params.n if request.params is not None else None) or 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return _models.DeleteTextGenerateRequest(id=job_id)
+        return _models.DeleteTextGenerateRequest(id_=job_id)
 
     def run(self) -> JobFlow[TextGenerationJobResult]:
         """Submit, poll the text status until done."""
@@ -710,7 +710,7 @@ class TextJob(GenerationJob["TextGenerationJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status = yield from self._call(_models.TextGenerateStatusRequest(id=JobID(self.job_id)))
+            status = yield from self._call(_models.TextGenerateStatusRequest(id_=JobID(self.job_id)))
             self.polls += 1
             if (yield from self._poll_verdict(status)):
                 break
@@ -763,7 +763,7 @@ class AlchemyJob(GenerationJob["AlchemyJobResult"]):
         self.n = len(request.forms or ()) or 1
 
     def _cancel_request(self, job_id: JobID) -> HordeRequest:
-        return _models.DeleteAlchemyRequest(id=job_id)
+        return _models.DeleteAlchemyRequest(id_=job_id)
 
     def run(self) -> JobFlow[AlchemyJobResult]:
         """Submit, poll the interrogation status until every form is done, download post-processed images."""
@@ -777,7 +777,7 @@ class AlchemyJob(GenerationJob["AlchemyJobResult"]):
         while True:
             if not (yield from self._wait(self.polling.first_delay if delay is None else delay)):
                 return (yield from self._timed_out())
-            status: AlchemyStatusResponse = yield from self._call(_models.AlchemyStatusRequest(id=JobID(self.job_id)))
+            status: AlchemyStatusResponse = yield from self._call(_models.AlchemyStatusRequest(id_=JobID(self.job_id)))
             self.polls += 1
             forms = status.forms or ()
             finished = sum(1 for form in forms if form.state == ALCHEMY_FORM_STATE.done)

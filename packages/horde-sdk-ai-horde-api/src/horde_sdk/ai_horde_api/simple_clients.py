@@ -408,7 +408,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[AllActiveModelsResponse]:
         """Return the models workers serve now, with their queues and ETAs."""
         request = _models.AllActiveModelsRequest(
-            type=model_type, min_count=min_count, max_count=max_count, model_state=model_state
+            type_=model_type, min_count=min_count, max_count=max_count, model_state=model_state
         )
         return _call(request, _models.AllActiveModelsResponse)
 
@@ -444,7 +444,7 @@ class BaseAIHordeSimpleClient:
         self, worker_type: WORKER_TYPE | str | None = None, *, name: str | None = None
     ) -> _Plan[AllWorkersDetailsResponse]:
         """Return the workers online (of one type, or whose name is ``name``)."""
-        return _call(_models.AllWorkersDetailsRequest(type=worker_type, name=name), _models.AllWorkersDetailsResponse)
+        return _call(_models.AllWorkersDetailsRequest(type_=worker_type, name=name), _models.AllWorkersDetailsResponse)
 
     @_operation
     def worker_by_id(self, worker_id: str) -> _Plan[SingleWorkerDetailsResponse]:
@@ -589,7 +589,7 @@ class BaseAIHordeSimpleClient:
     ) -> _Plan[AllCollectionsResponse]:
         """Return a page of style collections."""
         return _call(
-            _models.AllCollectionsRequest(page=page, type=collection_type, sort=sort), _models.AllCollectionsResponse
+            _models.AllCollectionsRequest(page=page, type_=collection_type, sort=sort), _models.AllCollectionsResponse
         )
 
     @_operation

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict
 
-from horde_sdk.generic_api.consts import get_default_frozen_model_config_dict, get_request_model_config_dict
+from horde_sdk.generic_api.consts import _extra_for_new_model_class
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable
 from horde_sdk.generic_api.log import SENSITIVE_KEYS, redact_value
 
@@ -104,29 +104,37 @@ def _strict_booleans(model: type[BaseModel]) -> None:
         model.model_rebuild(force=True)
 
 
-class HordeAPIObjectBaseModel(HordeAPIObject, BaseModel):
+class _FrozenAPIModel(BaseModel):
+    """The configuration and the strict booleans shared by the bases below (not exported)."""
+
+    # get_default_frozen_model_config_dict(), spelled out: pydantic's mypy plugin reads only literal keywords
+    # here, and without validate_by_name it would type `__init__` with the aliases (`id=`) instead of the field
+    # names (`id_=`). test_ga_models.py keeps the copies in this module equal to the function's result.
+    model_config = ConfigDict(
+        frozen=True,
+        extra=_extra_for_new_model_class(),
+        from_attributes=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        use_attribute_docstrings=False,
+        defer_build=True,
+    )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
+        super().__pydantic_init_subclass__(**kwargs)
+        _strict_booleans(cls)
+
+
+class HordeAPIObjectBaseModel(HordeAPIObject, _FrozenAPIModel):
     """Frozen pydantic base of named sub-models (entries and payloads inside requests and responses).
 
     Boolean fields are strict: only ``true``/``false`` are booleans (see :func:`_strict_booleans`).
     """
 
-    model_config = get_default_frozen_model_config_dict()
 
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
-        super().__pydantic_init_subclass__(**kwargs)
-        _strict_booleans(cls)
-
-
-class HordeAPIData(BaseModel):
+class HordeAPIData(_FrozenAPIModel):
     """Frozen pydantic base of unnamed data objects and of the ``*Mixin`` classes (strict booleans too)."""
-
-    model_config = get_default_frozen_model_config_dict()
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
-        super().__pydantic_init_subclass__(**kwargs)
-        _strict_booleans(cls)
 
 
 class HordeAPIMessage(HordeAPIObject):
@@ -233,15 +241,8 @@ class _TimeStampedModel(BaseModel):
             return _stamped(super().model_construct(_fields_set, **values))
 
 
-class HordeResponseBaseModel(HordeResponse, _TimeStampedModel):
+class HordeResponseBaseModel(HordeResponse, _TimeStampedModel, _FrozenAPIModel):
     """A response whose JSON is an object. Boolean fields are strict: ``"yes"`` or ``1`` is not True."""
-
-    model_config = get_default_frozen_model_config_dict()
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - pydantic's hook signature
-        super().__pydantic_init_subclass__(**kwargs)
-        _strict_booleans(cls)
 
 
 _RootT = TypeVar("_RootT")
@@ -290,7 +291,16 @@ class _HordeRequestMetaclass(_ModelMetaclass):
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
 
-class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_HordeRequestMetaclass):
+if TYPE_CHECKING:
+    # Type checkers see pydantic's metaclass itself: mypy looks for pydantic's `dataclass_transform` on a class's
+    # metaclass but not on the metaclass's bases, so without pydantic's plugin it would give request classes no
+    # field-aware `__init__` at all.
+    _RequestMetaclass = _ModelMetaclass
+else:
+    _RequestMetaclass = _HordeRequestMetaclass
+
+
+class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_RequestMetaclass):
     """A request to a Horde-style API: the request protocol methods plus the fields that are sent.
 
     Fields named in a client's header, query or path enums travel there; every other field goes in the
@@ -298,7 +308,17 @@ class HordeRequest(HordeAPIMessage, BaseModel, metaclass=_HordeRequestMetaclass)
     fields and those listed in :attr:`_always_sent_fields` are sent.
     """
 
-    model_config = get_request_model_config_dict()
+    # get_request_model_config_dict(), spelled out for pydantic's mypy plugin (see HordeAPIObjectBaseModel);
+    # with extra="forbid" the plugin reports a misspelled keyword even where `init_forbid_extra` is off.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        from_attributes=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        use_attribute_docstrings=False,
+        defer_build=True,
+    )
 
     _always_sent_fields: ClassVar[frozenset[str]] = frozenset()
     """Body fields sent even when the caller left them at their default."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from http import HTTPMethod, HTTPStatus
+from typing import Literal
 
 from pydantic import ConfigDict
 
@@ -108,6 +109,16 @@ def get_model_strictness() -> ModelStrictness:
     return _StrictnessState.mode
 
 
+def _extra_for_new_model_class() -> Literal["allow", "forbid"]:
+    """Return the ``extra`` setting of a model class being created now (see :func:`get_model_strictness`).
+
+    Counted as an issued configuration: :func:`horde_sdk.generic_api.testing.enable_strict_models` refuses to
+    switch once a class was created in lenient mode.
+    """
+    _StrictnessState.configs_issued += 1
+    return "forbid" if _StrictnessState.mode is ModelStrictness.STRICT else "allow"
+
+
 def get_default_frozen_model_config_dict() -> ConfigDict:
     """Return the pydantic configuration every horde_sdk API model uses.
 
@@ -119,11 +130,14 @@ def get_default_frozen_model_config_dict() -> ConfigDict:
     pydantic's ``use_attribute_docstrings`` reads every class's source file at import, which makes a
     large API package slow to import. Validators are built on a model's first use (``defer_build``),
     so importing a module of many models costs little until they are used.
+
+    The base classes of :mod:`horde_sdk.generic_api.apimodels` spell this configuration out as
+    ``ConfigDict(...)`` keywords in their class bodies (pydantic's mypy plugin reads only those); a test
+    keeps them equal to this function's result.
     """
-    _StrictnessState.configs_issued += 1
     return ConfigDict(
         frozen=True,
-        extra="forbid" if _StrictnessState.mode is ModelStrictness.STRICT else "allow",
+        extra=_extra_for_new_model_class(),
         from_attributes=True,
         validate_by_name=True,
         validate_by_alias=True,

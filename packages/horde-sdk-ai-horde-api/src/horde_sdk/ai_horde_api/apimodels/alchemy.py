@@ -185,7 +185,7 @@ class AlchemyAsyncResponse(HordeResponseBaseModel, ResponseRequiringFollowUpMixi
     v2 API Model: `RequestInterrogationResponse`
     """
 
-    id_: JobID | None = Field(default=None, alias="id", description="The id to fetch or cancel the request.")
+    id_: Annotated[JobID | None, Field(alias="id", description="The id to fetch or cancel the request.")] = None
     message: str | None = Field(default=None, description="A note from the server about the request, if any.")
 
     @override
@@ -201,7 +201,7 @@ class AlchemyAsyncResponse(HordeResponseBaseModel, ResponseRequiringFollowUpMixi
 
     @override
     def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
-        return [DeleteAlchemyRequest(id=JobID(self.get_follow_up_key()))]
+        return [DeleteAlchemyRequest(id_=JobID(self.get_follow_up_key()))]
 
     @override
     def does_require_follow_up(self) -> bool:

@@ -17,7 +17,7 @@ The server differs from its swagger on submit: `result` is a JSON object keyed b
 from __future__ import annotations
 
 from http import HTTPMethod
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 from typing_extensions import override
@@ -62,7 +62,7 @@ class AlchemyJobPopRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
 
     model_config = get_request_model_config_dict()
 
-    worker_name: str | None = Field(default=None, alias="name", description="The worker's unique name.")
+    worker_name: Annotated[str | None, Field(alias="name", description="The worker's unique name.")] = None
     priority_usernames: tuple[str, ...] | None = Field(
         default=None, description="Users (`name#id`) whose requests this worker serves first."
     )
@@ -123,7 +123,7 @@ class AlchemyPopFormEntry(HordeAPIObjectBaseModel):
     v2 API Model: `InterrogationPopFormPayload`
     """
 
-    id_: GenerationID | None = Field(default=None, alias="id", description="The id to submit the result with.")
+    id_: Annotated[GenerationID | None, Field(alias="id", description="The id to submit the result with.")] = None
     form: KnownAlchemyForm | None = Field(default=None, description="The form to run.")
     payload: AlchemyFormPayload | None = Field(default=None, description="Extra settings of the form, if any.")
     source_image: str | None = Field(default=None, description="Presigned URL to download the image from.")
@@ -216,7 +216,7 @@ class AlchemyJobSubmitRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
 
     model_config = get_request_model_config_dict()
 
-    id_: GenerationID | None = Field(default=None, alias="id", description="The id of the form (from the pop).")
+    id_: Annotated[GenerationID | None, Field(alias="id", description="The id of the form (from the pop).")] = None
     # The swagger types `result` as a string; the server wants a JSON object keyed by the form's name
     # ({"caption": "a cat"}, {"RealESRGAN_x2plus": "R2"}). The model follows the server
     # (../shared/ai_horde/BEHAVIOUR.md, "Where the swagger is wrong"; surface test difference

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from horde_sdk.ai_horde_api.endpoints import AI_HORDE_BASE_URL, API_KEY_REQUIRED_ROUTES, CLIENT_KEY_NOT_SENT_ROUTES
@@ -33,4 +35,4 @@ class BaseAIHordeRequest(HordeRequest):
 class JobRequestMixin(HordeAPIData):
     """A request about one async request (check, status, cancel): carries its id in the path."""
 
-    id_: JobID = Field(alias="id", min_length=1, description="The id the server gave the async request.")
+    id_: Annotated[JobID, Field(alias="id", min_length=1, description="The id the server gave the async request.")]

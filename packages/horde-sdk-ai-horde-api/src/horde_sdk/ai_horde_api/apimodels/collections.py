@@ -57,13 +57,13 @@ class CollectionDetailsResponse(HordeResponseBaseModel):
     v2 API Model: `ResponseModelCollection`
     """
 
-    id_: CollectionID | None = Field(default=None, alias="id", description="The collection's id.")
+    id_: Annotated[CollectionID | None, Field(alias="id", description="The collection's id.")] = None
     name: str | None = Field(
         default=None, min_length=1, max_length=100, description="The collection's name; unique per user."
     )
-    type_: KnownModelType | None = Field(
-        default=None, alias="type", description="The kind of styles it groups (`image` or `text`)."
-    )
+    type_: Annotated[
+        KnownModelType | None, Field(alias="type", description="The kind of styles it groups (`image` or `text`).")
+    ] = None
     info: str | None = Field(default=None, min_length=1, max_length=1000, description="What the collection is about.")
     public: bool | None = Field(default=None, description="Whether the collection is listed publicly.")
     styles: tuple[ResponseModelStylesShort, ...] | None = Field(default=None, description="The styles it groups.")
@@ -122,9 +122,10 @@ class AllCollectionsRequest(BaseAIHordeRequest):
         default=None, description="The order: `popular` (most used first, the server's default) or `age`."
     )
     page: int | None = Field(default=None, description="Which page of results (the server starts at 1).")
-    type_: str | None = Field(
-        default=None, alias="type", description="Only collections of this kind: `image`, `text` or `all` (default)."
-    )
+    type_: Annotated[
+        str | None,
+        Field(alias="type", description="Only collections of this kind: `image`, `text` or `all` (default)."),
+    ] = None
 
     @override
     @classmethod

@@ -117,7 +117,7 @@ class ResponseModelStylesShort(HordeAPIObjectBaseModel):
     """
 
     name: str | None = Field(default=None, description="The style's unique name (`owner::style::name`).")
-    id_: StyleID | None = Field(default=None, alias="id", description="The style's id.")
+    id_: Annotated[StyleID | None, Field(alias="id", description="The style's id.")] = None
 
     @classmethod
     def get_api_model_name(cls) -> str | None:

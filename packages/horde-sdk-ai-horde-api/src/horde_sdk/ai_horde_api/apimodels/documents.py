@@ -60,9 +60,9 @@ class HordeDocumentResponse(HordeResponseBaseModel):
 class BaseDocumentRequest(BaseAIHordeRequest):
     """Base of the three document requests: they differ only in their endpoint."""
 
-    format_: KnownDocumentFormat | None = Field(
-        default=None, alias="format", description="`html` (the server's default) or `markdown`."
-    )
+    format_: Annotated[
+        KnownDocumentFormat | None, Field(alias="format", description="`html` (the server's default) or `markdown`.")
+    ] = None
 
     @override
     @classmethod

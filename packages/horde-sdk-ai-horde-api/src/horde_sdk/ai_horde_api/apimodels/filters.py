@@ -7,7 +7,7 @@ Endpoints: ``/v2/filters`` (GET, POST, PUT), ``/v2/filters/regex`` (GET) and ``/
 from __future__ import annotations
 
 from http import HTTPMethod, HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 from typing_extensions import override
@@ -56,7 +56,7 @@ class FilterDetailsResponse(HordeResponseBaseModel):
     v2 API Model: `FilterDetails`
     """
 
-    id_: FilterID = Field(alias="id", description="The filter's id.")
+    id_: Annotated[FilterID, Field(alias="id", description="The filter's id.")]
     regex: str = Field(description="The regular expression matched against prompts.")
     filter_type: int = Field(
         ge=_FILTER_TYPE_MIN, le=_FILTER_TYPE_MAX, description="The filter's type (10 to 29), grouping it by purpose."

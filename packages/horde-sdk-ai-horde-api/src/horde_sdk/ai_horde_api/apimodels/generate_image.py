@@ -476,7 +476,7 @@ def _sources_from_parameters(parameters: ImageGenerationParameters) -> dict[str,
 class GenerateAsyncResponseMixin(HordeAPIData):
     """The fields of an accepted async image or text request: its id, the kudos estimate and any warnings."""
 
-    id_: JobID | None = Field(default=None, alias="id", description="The id to check, fetch or cancel the request.")
+    id_: Annotated[JobID | None, Field(alias="id", description="The id to check, fetch or cancel the request.")] = None
     kudos: float | None = Field(default=None, description="The kudos the request is expected to cost.")
     message: str | None = Field(default=None, description="A note from the server about the request, if any.")
     warnings: tuple[RequestSingleWarning, ...] | None = Field(
@@ -511,7 +511,7 @@ class ImageGenerateAsyncResponse(HordeResponseBaseModel, GenerateAsyncResponseMi
 
     @override
     def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
-        return [DeleteImageGenerateRequest(id=JobID(self.get_follow_up_key()))]
+        return [DeleteImageGenerateRequest(id_=JobID(self.get_follow_up_key()))]
 
     @override
     def does_require_follow_up(self) -> bool:
@@ -562,7 +562,9 @@ class ImageGenerationMetadataEntry(HordeAPIObjectBaseModel):
     v2 API Model: `GenerationMetadataStable`
     """
 
-    type_: KnownMetadataType = Field(alias="type", description="What the note is about (a LoRA, the censor...).")
+    type_: Annotated[
+        KnownMetadataType, Field(alias="type", description="What the note is about (a LoRA, the censor...).")
+    ]
     value: KnownMetadataValue = Field(description="What happened to it (download failed, nsfw...).")
     ref: str | None = Field(default=None, max_length=255, description="Which item it concerns, e.g. a LoRA name.")
 
@@ -580,7 +582,7 @@ class ImageGenerationEntry(GenerationEntry):
 
     img: str | None = Field(default=None, description="A download URL of the webp image, or the image as base64.")
     seed: str | None = Field(default=None, description="The seed the image was painted with.")
-    id_: GenerationID | None = Field(default=None, alias="id", description="The id of this image.")
+    id_: Annotated[GenerationID | None, Field(alias="id", description="The id of this image.")] = None
     censored: bool | None = Field(default=None, description="The image was replaced because it was censored.")
     gen_metadata: tuple[ImageGenerationMetadataEntry, ...] | None = Field(
         default=None, description="Notes about this image."
@@ -749,7 +751,9 @@ class AestheticRatingEntry(HordeAPIObjectBaseModel):
     v2 API Model: `AestheticRating`
     """
 
-    id_: GenerationID = Field(alias="id", min_length=36, max_length=36, description="The id of the rated image.")
+    id_: Annotated[
+        GenerationID, Field(alias="id", min_length=36, max_length=36, description="The id of the rated image.")
+    ]
     rating: int = Field(ge=1, le=10, description="How good the image looks, from 1 (worst) to 10 (best).")
     artifacts: int | None = Field(
         default=None, ge=0, le=5, description="How many flaws it shows, from 0 (none) to 5 (ruined)."

@@ -131,7 +131,7 @@ class WorkerPopMessageEntry(HordeAPIObjectBaseModel):
     v2 API Model: `ResponseModelMessagePop`
     """
 
-    id_: MessageID = Field(alias="id", description="The id of the message.")
+    id_: Annotated[MessageID, Field(alias="id", description="The id of the message.")]
     message: str = Field(description="What the message says.")
     origin: str | None = Field(default=None, description="Who sent it, typically the moderators.")
     expiry: str = Field(description='When the message expires, as the server writes it ("Mon, 07 Dec 2026 ...").')
@@ -176,9 +176,9 @@ class NoValidRequestFoundStable(NoValidRequestFound):
     unsafe_ip: int | None = Field(default=None, description="Requests with source images it may not download.")
     img2img: int | None = Field(default=None, description="Requests with a source image (img2img not allowed).")
     painting: int | None = Field(default=None, description="Inpainting requests (painting not allowed).")
-    post_processing: int | None = Field(
-        default=None, alias="post-processing", description="Requests with post-processing (not allowed)."
-    )
+    post_processing: Annotated[
+        int | None, Field(alias="post-processing", description="Requests with post-processing (not allowed).")
+    ] = None
     lora: int | None = Field(default=None, description="Requests with LoRAs (not allowed).")
     controlnet: int | None = Field(default=None, description="Requests with ControlNet (not allowed).")
 
@@ -198,7 +198,7 @@ class JobPopInput(HordeAPIObjectBaseModel):
     v2 API Model: `PopInput`
     """
 
-    worker_name: str | None = Field(default=None, alias="name", description="The worker's unique name.")
+    worker_name: Annotated[str | None, Field(alias="name", description="The worker's unique name.")] = None
     priority_usernames: tuple[str, ...] | None = Field(
         default=None, description="Users (`name#id`) whose requests this worker serves first."
     )
@@ -232,7 +232,7 @@ class JobSubmitInput(HordeAPIObjectBaseModel):
     v2 API Model: `SubmitInput`
     """
 
-    id_: GenerationID = Field(alias="id", description="The id of the generation (one of the pop's `ids`).")
+    id_: Annotated[GenerationID, Field(alias="id", description="The id of the generation (one of the pop's `ids`).")]
     generation: str | None = Field(
         default=None, description="The result: `R2` after uploading it to `r2_upload`, else base64 or text."
     )
@@ -327,7 +327,7 @@ class ImageGenerateJobPopResponse(HordeResponseBaseModel):
     payload: ImageGenerationJobPayload | None = Field(
         default=None, description="The generation settings (a skeleton when there is no job)."
     )
-    id_: GenerationID | None = Field(default=None, alias="id", description="The id of the first generation.")
+    id_: Annotated[GenerationID | None, Field(alias="id", description="The id of the first generation.")] = None
     ids: tuple[GenerationID, ...] | None = Field(
         default=None, description="One id per image to make; each is submitted on its own."
     )

@@ -15,7 +15,7 @@ cancelling.
 from __future__ import annotations
 
 from http import HTTPMethod, HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 from typing_extensions import override
@@ -250,7 +250,7 @@ class TextGenerateAsyncResponse(HordeResponseBaseModel, GenerateAsyncResponseMix
 
     @override
     def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
-        return [DeleteTextGenerateRequest(id=JobID(self.get_follow_up_key()))]
+        return [DeleteTextGenerateRequest(id_=JobID(self.get_follow_up_key()))]
 
     @override
     def does_require_follow_up(self) -> bool:
@@ -263,7 +263,7 @@ class TextGenerationMetadataEntry(HordeAPIObjectBaseModel):
     v2 API Model: `GenerationMetadataKobold`
     """
 
-    type_: KnownMetadataType = Field(alias="type", description="What the note is about (`censorship`).")
+    type_: Annotated[KnownMetadataType, Field(alias="type", description="What the note is about (`censorship`).")]
     value: KnownMetadataValue = Field(description="What happened (`csam`).")
     ref: str | None = Field(default=None, max_length=255, description="Which item it concerns, if any.")
 

@@ -12,7 +12,7 @@ records the reason and submits the ids as faulted). An empty pop parses; ask
 from __future__ import annotations
 
 from http import HTTPMethod
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 from typing_extensions import override
@@ -143,7 +143,7 @@ class TextGenerateJobPopResponse(HordeResponseBaseModel):
     payload: TextGenerationJobPayload | None = Field(
         default=None, description="The generation settings (a skeleton when there is no job)."
     )
-    id_: GenerationID | None = Field(default=None, alias="id", description="The id of the first generation.")
+    id_: Annotated[GenerationID | None, Field(alias="id", description="The id of the first generation.")] = None
     ids: tuple[GenerationID, ...] | None = Field(
         default=None, description="One id per text to write; each is submitted on its own."
     )

@@ -6,6 +6,7 @@ Endpoints: ``/v2/sharedkeys`` (PUT) and ``/v2/sharedkeys/{sharedkey_id}`` (GET, 
 from __future__ import annotations
 
 from http import HTTPMethod
+from typing import Annotated
 
 from pydantic import Field
 from typing_extensions import override
@@ -37,7 +38,7 @@ class SharedKeyDetailsResponse(HordeResponseBaseModel):
     v2 API Model: `SharedKeyDetails`
     """
 
-    id_: SharedKeyID | None = Field(default=None, alias="id", description="The shared key itself (its id).")
+    id_: Annotated[SharedKeyID | None, Field(alias="id", description="The shared key itself (its id).")] = None
     username: str | None = Field(default=None, description="The owner, as `alias#id`.")
     name: str | None = Field(default=None, description="The label the owner gave the key.")
     kudos: int | None = Field(default=None, description="The kudos the key may spend in all (-1: no limit).")

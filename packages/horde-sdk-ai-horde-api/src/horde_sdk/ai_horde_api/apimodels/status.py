@@ -122,9 +122,9 @@ class ActiveModel(ActiveModelLite):
     )
     jobs: float | None = Field(default=None, description="How many jobs wait for this model.")
     eta: int | None = Field(default=None, description="Estimated seconds until this model's queue is empty.")
-    type_: KnownModelType | None = Field(
-        default=None, alias="type", description="Whether it is an image or text model."
-    )
+    type_: Annotated[
+        KnownModelType | None, Field(alias="type", description="Whether it is an image or text model.")
+    ] = None
 
     @override
     @classmethod
@@ -152,9 +152,10 @@ class AllActiveModelsRequest(BaseAIHordeRequest):
     Represents a GET request to the /v2/status/models endpoint.
     """
 
-    type_: KnownModelType | None = Field(
-        default=None, alias="type", description="List only image or only text models (the server's default: `image`)."
-    )
+    type_: Annotated[
+        KnownModelType | None,
+        Field(alias="type", description="List only image or only text models (the server's default: `image`)."),
+    ] = None
     min_count: int | None = Field(default=None, description="Leave out models served by fewer workers than this.")
     max_count: int | None = Field(default=None, description="Leave out models served by more workers than this.")
     model_state: KnownModelState | None = Field(

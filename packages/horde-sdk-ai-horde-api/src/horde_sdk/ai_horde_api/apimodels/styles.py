@@ -204,7 +204,7 @@ class StyleExampleEntry(StyleExamplePayload):
     v2 API Model: `StyleExample`
     """
 
-    id_: StyleExampleID | None = Field(default=None, alias="id", description="The example's id.")
+    id_: Annotated[StyleExampleID | None, Field(alias="id", description="The example's id.")] = None
 
     @override
     @classmethod
@@ -294,7 +294,9 @@ class ImageStyleDetailsResponse(HordeResponseBaseModel, ImageStyleInputPayload):
     v2 API Model: `StyleStable`
     """
 
-    id_: StyleID | None = Field(default=None, alias="id", min_length=36, max_length=36, description="The style's id.")
+    id_: Annotated[StyleID | None, Field(alias="id", min_length=36, max_length=36, description="The style's id.")] = (
+        None
+    )
     use_count: int | None = Field(default=None, description="How many generations used the style.")
     creator: str | None = Field(default=None, description="The owner, as `alias#id`.")
     examples: tuple[StyleExampleEntry, ...] | None = Field(default=None, description="Example images of the style.")
@@ -318,7 +320,7 @@ class TextStyleDetailsResponse(HordeResponseBaseModel, TextStyleInputPayload):
     v2 API Model: `StyleKobold`
     """
 
-    id_: StyleID | None = Field(default=None, alias="id", description="The style's id.")
+    id_: Annotated[StyleID | None, Field(alias="id", description="The style's id.")] = None
     use_count: int | None = Field(default=None, description="How many generations used the style.")
     creator: str | None = Field(default=None, description="The owner, as `alias#id`.")
 
@@ -374,9 +376,10 @@ class ModifyStyleResponse(HordeResponseBaseModel):
     v2 API Model: `StyleModify`
     """
 
-    id_: str | None = Field(
-        default=None, alias="id", description="The id of the style, example or collection that was created or changed."
-    )
+    id_: Annotated[
+        str | None,
+        Field(alias="id", description="The id of the style, example or collection that was created or changed."),
+    ] = None
     message: str | None = Field(default=None, description="A note from the server, if any.")
     warnings: tuple[RequestSingleWarning, ...] | None = Field(
         default=None, description="Things about the style worth knowing, e.g. settings the models do not suit."

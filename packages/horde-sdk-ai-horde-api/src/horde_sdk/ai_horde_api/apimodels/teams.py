@@ -9,6 +9,7 @@ worker's details need without depending on this one.
 from __future__ import annotations
 
 from http import HTTPMethod
+from typing import Annotated
 
 from pydantic import Field
 from typing_extensions import override
@@ -143,7 +144,7 @@ class ModifyTeamResponse(HordeResponseBaseModel):
     v2 API Model: `ModifyTeam`
     """
 
-    id_: TeamID | None = Field(default=None, alias="id", description="The team's id.")
+    id_: Annotated[TeamID | None, Field(alias="id", description="The team's id.")] = None
     name: str | None = Field(default=None, description="The team's name.")
     info: str | None = Field(default=None, description="The team's description.")
 
@@ -164,7 +165,9 @@ class CreateTeamRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     v2 API Model: `CreateTeamInput`
     """
 
-    name_: str = Field(alias="name", min_length=3, max_length=100, description="The team's name (no profanity).")
+    name_: Annotated[
+        str, Field(alias="name", min_length=3, max_length=100, description="The team's name (no profanity).")
+    ]
     info: str | None = Field(
         default=None, min_length=3, max_length=1000, description="A description of the team (no profanity)."
     )
@@ -202,9 +205,9 @@ class ModifyTeamRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     """
 
     team_id: TeamID = Field(min_length=1, description="The id of the team to change.")
-    name_: str | None = Field(
-        default=None, alias="name", min_length=3, max_length=100, description="A new name (no profanity)."
-    )
+    name_: Annotated[
+        str | None, Field(alias="name", min_length=3, max_length=100, description="A new name (no profanity).")
+    ] = None
     info: str | None = Field(
         default=None, min_length=3, max_length=1000, description="A new description (no profanity)."
     )

@@ -67,9 +67,10 @@ class ResponseModelStylesUser(ResponseModelStylesShort):
     v2 API Model: `ResponseModelStylesUser`
     """
 
-    type_: Annotated[MODEL_TYPE | str, KnownValue(MODEL_TYPE)] | None = Field(
-        default=None, alias="type", description="Whether the style is for images or for text."
-    )
+    type_: Annotated[
+        Annotated[MODEL_TYPE | str, KnownValue(MODEL_TYPE)] | None,
+        Field(alias="type", description="Whether the style is for images or for text."),
+    ] = None
 
     @override
     @classmethod
@@ -220,7 +221,7 @@ class UserDetailsResponse(HordeResponseBaseModel):
     """
 
     username: str | None = Field(default=None, description="The user's unique name, `alias#id`.")
-    id_: UserID | None = Field(default=None, alias="id", description="The user's numeric id.")
+    id_: Annotated[UserID | None, Field(alias="id", description="The user's numeric id.")] = None
     kudos: float | None = Field(default=None, description="The user's kudos balance; it sets their queue priority.")
     evaluating_kudos: float | None = Field(
         default=None, description="(Privileged) Kudos counted towards automatic trust for an untrusted user."

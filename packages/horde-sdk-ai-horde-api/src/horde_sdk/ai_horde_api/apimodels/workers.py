@@ -78,7 +78,7 @@ class TeamDetailsLite(HordeAPIObjectBaseModel):
     """
 
     name: str | None = Field(default=None, description="The team's name.")
-    id_: TeamID | None = Field(default=None, alias="id", description="The team's id (a UUID).")
+    id_: Annotated[TeamID | None, Field(alias="id", description="The team's id (a UUID).")] = None
 
     @override
     @classmethod
@@ -92,11 +92,12 @@ class WorkerDetailsLite(HordeAPIObjectBaseModel):
     v2 API Model: `WorkerDetailsLite`
     """
 
-    type_: KnownWorkerType | None = Field(
-        default=None, alias="type", description="What the worker does: `image`, `text` or `interrogation` (alchemy)."
-    )
+    type_: Annotated[
+        KnownWorkerType | None,
+        Field(alias="type", description="What the worker does: `image`, `text` or `interrogation` (alchemy)."),
+    ] = None
     name: str | None = Field(default=None, description="The worker's name.")
-    id_: WorkerID | None = Field(default=None, alias="id", description="The worker's id (a UUID).")
+    id_: Annotated[WorkerID | None, Field(alias="id", description="The worker's id (a UUID).")] = None
     online: bool | None = Field(default=None, description="The worker checked in during the last five minutes.")
 
     @override
@@ -135,7 +136,7 @@ class WorkerMessageResponse(HordeResponseBaseModel):
     v2 API Model: `ResponseModelMessage`
     """
 
-    id_: MessageID = Field(alias="id", description="The message's id (for reading or deleting it).")
+    id_: Annotated[MessageID, Field(alias="id", description="The message's id (for reading or deleting it).")]
     worker_id: WorkerID | None = Field(
         default=None,
         min_length=36,
@@ -240,9 +241,9 @@ class SingleWorkerDetailsResponse(HordeResponseBaseModel, WorkerDetailsLite):
     megapixelsteps_generated: float | None = Field(default=None, description="Megapixelsteps generated in all.")
     img2img: bool | None = Field(default=None, description="The worker accepts image-to-image requests.")
     painting: bool | None = Field(default=None, description="The worker accepts inpainting requests.")
-    post_processing: bool | None = Field(
-        default=None, alias="post-processing", description="The worker accepts post-processing."
-    )
+    post_processing: Annotated[
+        bool | None, Field(alias="post-processing", description="The worker accepts post-processing.")
+    ] = None
     lora: bool | None = Field(default=None, description="The worker accepts LoRAs.")
     controlnet: bool | None = Field(default=None, description="The worker accepts ControlNet requests.")
     sdxl_controlnet: bool | None = Field(default=None, description="The worker accepts SDXL ControlNet requests.")
@@ -281,9 +282,10 @@ class AllWorkersDetailsRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     Represents a GET request to the /v2/workers endpoint.
     """
 
-    type_: KnownWorkerType | None = Field(
-        default=None, alias="type", description="List only `image`, `text` or `interrogation` (alchemy) workers."
-    )
+    type_: Annotated[
+        KnownWorkerType | None,
+        Field(alias="type", description="List only `image`, `text` or `interrogation` (alchemy) workers."),
+    ] = None
     name: str | None = Field(default=None, description="List only the worker with this name (any letter case).")
 
     @override
@@ -406,9 +408,9 @@ class ModifyWorkerRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     info: str | None = Field(
         default=None, max_length=1000, description="A note shown in the worker's details (no profanity)."
     )
-    name_: str | None = Field(
-        default=None, alias="name", min_length=5, max_length=100, description="A new name for the worker."
-    )
+    name_: Annotated[
+        str | None, Field(alias="name", min_length=5, max_length=100, description="A new name for the worker.")
+    ] = None
     team: str | None = Field(
         default=None, max_length=36, description="The id of the team the worker joins; empty text leaves its team."
     )
@@ -545,9 +547,10 @@ class SendWorkerMessageRequest(BaseAIHordeRequest, APIKeyAllowedInRequestMixin):
     v2 API Model: `_ANONYMOUS_MODEL`
     """
 
-    worker_id_: WorkerID | None = Field(
-        default=None, alias="worker_id", min_length=36, max_length=36, description="The worker the message is for."
-    )
+    worker_id_: Annotated[
+        WorkerID | None,
+        Field(alias="worker_id", min_length=36, max_length=36, description="The worker the message is for."),
+    ] = None
     message: str = Field(min_length=1, max_length=10240, description="The text of the message.")
     origin: str | None = Field(
         default=None, min_length=1, max_length=255, description="Who the message is from, as shown to the owner."

@@ -238,7 +238,7 @@ def fetch_and_resolve_models(
     """
     if not _needs_fetch(config):
         return resolve_config_models(config, ())
-    status = client.submit_request(AllActiveModelsRequest(type=MODEL_TYPE.image), AllActiveModelsResponse)
+    status = client.submit_request(AllActiveModelsRequest(type_=MODEL_TYPE.image), AllActiveModelsResponse)
     stats = None
     if use_stats and _needs_stats((config.models_to_load, config.models_to_skip)):
         stats = client.submit_request(ImageStatsModelsRequest(), ImageStatsModelsResponse)
@@ -269,7 +269,7 @@ async def fetch_and_resolve_models_async(
     """
     if not _needs_fetch(config):
         return resolve_config_models(config, ())
-    status = await client.submit_request(AllActiveModelsRequest(type=MODEL_TYPE.image), AllActiveModelsResponse)
+    status = await client.submit_request(AllActiveModelsRequest(type_=MODEL_TYPE.image), AllActiveModelsResponse)
     stats = None
     if use_stats and _needs_stats((config.models_to_load, config.models_to_skip)):
         stats = await client.submit_request(ImageStatsModelsRequest(), ImageStatsModelsResponse)

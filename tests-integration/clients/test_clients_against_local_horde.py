@@ -55,13 +55,13 @@ def test_sync_manual_client_image_text_alchemy(horde: HordeEnv) -> None:
     assert horde.worker("img").work_image() == 1
     assert horde.worker("txt", models=("koboldcpp/tiny",)).work_text() == 1
     assert horde.worker("alc", amount=2).work_alchemy() == 2
-    assert client.submit_request(ImageGenerateCheckRequest(id=image.id_), ImageGenerateCheckResponse).done
-    status = client.submit_request(ImageGenerateStatusRequest(id=image.id_), ImageGenerateStatusResponse)
+    assert client.submit_request(ImageGenerateCheckRequest(id_=image.id_), ImageGenerateCheckResponse).done
+    status = client.submit_request(ImageGenerateStatusRequest(id_=image.id_), ImageGenerateStatusResponse)
     assert status.generations
     assert status.generations[0].img
     assert client.transport.send_raw("GET", status.generations[0].img).content.startswith(b"RIFF")  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
-    assert client.submit_request(TextGenerateStatusRequest(id=text.id_), TextGenerateStatusResponse).done
-    assert client.submit_request(AlchemyStatusRequest(id=alchemy.id_), AlchemyStatusResponse).is_done()
+    assert client.submit_request(TextGenerateStatusRequest(id_=text.id_), TextGenerateStatusResponse).done
+    assert client.submit_request(AlchemyStatusRequest(id_=alchemy.id_), AlchemyStatusResponse).is_done()
 
 
 def test_sync_session_cancels_every_kind_it_left_unfinished(horde: HordeEnv) -> None:
@@ -91,7 +91,7 @@ def test_sync_session_does_not_cancel_what_finished(horde: HordeEnv) -> None:
         accepted = session.submit_request(ImageGenerateAsyncRequest(prompt="finished"), ImageGenerateAsyncResponse)
         assert accepted.id_ is not None
         horde.worker().work_image()
-        assert session.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
+        assert session.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).done
         assert session.pending_follow_up_keys == ()
     assert not horde.horde.state.requests[accepted.id_ or ""].cancelled
 
@@ -103,7 +103,7 @@ def test_faulted_job_is_reported_to_the_client(horde: HordeEnv) -> None:
     worker = horde.worker(behaviour=Behaviour.faulted)
     while worker.work_image():
         pass
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert check.faulted
     assert not check.done
     assert check.restarted == 4
@@ -117,7 +117,7 @@ def test_expired_request_is_a_typed_not_found(horde: HordeEnv) -> None:
     assert accepted.id_ is not None
     clock.advance(20 * 60 + 1)
     with pytest.raises(HordeNotFoundError):
-        client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+        client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     # A session treats a request already gone as settled: leaving it tries the cancel once, gets the 404 and
     # raises nothing.
     with horde.session() as session:
@@ -143,12 +143,12 @@ async def _image_text_alchemy_round(env: HordeEnv) -> None:
         assert await env.async_worker(worker_client, "img").work_image() == 1
         assert await env.async_worker(worker_client, "txt", models=("koboldcpp/tiny",)).work_text() == 1
         assert await env.async_worker(worker_client, "alc", amount=2).work_alchemy() == 2
-        status = await client.submit_request(ImageGenerateStatusRequest(id=image.id_), ImageGenerateStatusResponse)
+        status = await client.submit_request(ImageGenerateStatusRequest(id_=image.id_), ImageGenerateStatusResponse)
         assert status.generations
         assert status.generations[0].img
         assert base64.b64decode(status.generations[0].img) == fake_image(status.generations[0].id_ or "")
-        assert (await client.submit_request(TextGenerateStatusRequest(id=text.id_), TextGenerateStatusResponse)).done
-        alchemy_status = await client.submit_request(AlchemyStatusRequest(id=alchemy.id_), AlchemyStatusResponse)
+        assert (await client.submit_request(TextGenerateStatusRequest(id_=text.id_), TextGenerateStatusResponse)).done
+        alchemy_status = await client.submit_request(AlchemyStatusRequest(id_=alchemy.id_), AlchemyStatusResponse)
         upscaled = await client.transport.send_raw("GET", alchemy_status.get_results()["RealESRGAN_x2plus"])
         assert upscaled.content.startswith(b"RIFF")  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
 

@@ -62,7 +62,7 @@ class Run:
                 with anyio.fail_after(45):
                     while True:
                         check = await session.submit_request(
-                            ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse
+                            ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse
                         )
                         if check.done or check.faulted:
                             break
@@ -70,7 +70,7 @@ class Run:
                         # (the server caches check for 1 s anyway) so a slow machine does not draw more faults.
                         await anyio.sleep(0.25)
                 status = await session.submit_request(
-                    ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse
+                    ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse
                 )
                 assert status.generations
                 assert status.generations[0].img

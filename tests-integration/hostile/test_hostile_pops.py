@@ -198,20 +198,20 @@ async def _ask(requester: AIHordeAPIAsyncManualClient, kind: str) -> Any:
             ImageGenerateAsyncResponse,
         )
         assert image.id_ is not None
-        return DeleteImageGenerateRequest(id=image.id_)
+        return DeleteImageGenerateRequest(id_=image.id_)
     if kind == "text":
         text = await requester.submit_request(
             TextGenerateAsyncRequest(prompt="Once", models=(TEXT_MODEL,), params={"max_length": 16}),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
             TextGenerateAsyncResponse,
         )
         assert text.id_ is not None
-        return DeleteTextGenerateRequest(id=text.id_)
+        return DeleteTextGenerateRequest(id_=text.id_)
     alchemy = await requester.submit_request(
         AlchemyAsyncRequest(forms=[{"name": "caption"}], source_image=_png_b64()),  # type: ignore[arg-type]  # a plain value as users write it: validation builds the payload
         AlchemyAsyncResponse,
     )
     assert alchemy.id_ is not None
-    return DeleteAlchemyRequest(id=alchemy.id_)
+    return DeleteAlchemyRequest(id_=alchemy.id_)
 
 
 def _png_b64() -> str:

@@ -157,7 +157,7 @@ def test_the_enumeration_table_matches_the_swagger(horde_swagger: dict[str, Any]
 # ------------------------------------------------------- What the horde sends to which worker: validated_backends
 def _text_pop(horde: HordeEnv, name: str, bridge: str) -> TextGenerateJobPopResponse:
     pop = TextGenerateJobPopRequest(
-        name=name, models=("koboldcpp/tiny",), max_length=512, max_context_length=4096, bridge_agent=bridge
+        worker_name=name, models=("koboldcpp/tiny",), max_length=512, max_context_length=4096, bridge_agent=bridge
     )
     return horde.client("worker").submit_request(pop, TextGenerateJobPopResponse)
 
@@ -257,7 +257,7 @@ def test_an_image_submit_needs_a_seed(horde: HordeEnv) -> None:
 def test_an_image_submit_with_an_unknown_key_is_a_500(horde: HordeEnv) -> None:
     """A server bug the SDK must live with: not retried, reported as a server error (BEHAVIOUR.md)."""
     submit = ImageGenerateJobSubmitRequest(
-        id=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
+        id_=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
     )
     client = horde.client(api_key="not-a-known-key")
     horde.horde.recorded = []
@@ -276,7 +276,7 @@ def test_the_check_answer_is_cached_for_a_second(horde: HordeEnv) -> None:
     client = horde.client()
     accepted = client.submit_request(ImageGenerateAsyncRequest(prompt="cache"), ImageGenerateAsyncResponse)
     assert accepted.id_ is not None
-    check = ImageGenerateCheckRequest(id=accepted.id_)
+    check = ImageGenerateCheckRequest(id_=accepted.id_)
     assert not client.submit_request(check, ImageGenerateCheckResponse).done
     assert worker.work_image() == 1
     assert not client.submit_request(check, ImageGenerateCheckResponse).done  # the answer of a moment ago
@@ -306,7 +306,7 @@ def test_an_r2_submit_without_the_upload_fails_image_validation(horde: HordeEnv)
     horde.client().submit_request(ImageGenerateAsyncRequest(prompt="upload?"), ImageGenerateAsyncResponse)
     job = worker.pop_image()
     assert job.id_ is not None
-    submit = ImageGenerateJobSubmitRequest(id=job.id_, seed=1, generation="R2")
+    submit = ImageGenerateJobSubmitRequest(id_=job.id_, seed=1, generation="R2")
     with pytest.raises(HordeBadRequestError) as caught:
         horde.client("worker").submit_request(submit)
     assert caught.value.rc == RC.ImageValidationFailed

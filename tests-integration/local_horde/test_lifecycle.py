@@ -75,7 +75,7 @@ def test_image_request_with_r2_upload_and_download(horde: HordeEnv) -> None:
     assert accepted.id_
     assert accepted.kudos == 10.0
     assert not accepted.warnings
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert (check.waiting, check.processing, check.done, check.is_possible) == (1, 0, False, True)
 
     job = worker.pop_image()
@@ -84,12 +84,12 @@ def test_image_request_with_r2_upload_and_download(horde: HordeEnv) -> None:
     assert job.payload is not None
     assert job.payload.prompt == "a lighthouse at dusk"
     assert job.payload.ddim_steps == 30
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert (check.waiting, check.processing, check.done) == (0, 1, False)
 
     assert worker._carry_out(worker.image_plan(job)) == 1
     assert worker.tally.uploads == 1
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    status = client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert status.done
     assert status.finished == 1
     assert status.kudos == 10.0
@@ -118,7 +118,7 @@ def test_image_request_base64_when_r2_false_and_worker_sends_base64(horde: Horde
     accepted = client.submit_request(image_request(r2=False), ImageGenerateAsyncResponse)
     assert accepted.id_ is not None
     assert worker.work_image() == 1
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    status = client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert status.generations is not None
     img = status.generations[0].img
     assert img is not None
@@ -139,7 +139,7 @@ def test_no_worker_warning_and_not_possible(horde: HordeEnv) -> None:
     assert accepted.warnings
     assert accepted.warnings[0].code == "NoAvailableWorker"
     assert (
-        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).is_possible
+        client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).is_possible
         is False
     )
 
@@ -156,7 +156,7 @@ def test_batching_gives_one_job_with_several_ids(horde: HordeEnv) -> None:
     assert job.r2_uploads is not None
     assert len(set(job.r2_uploads)) == 4
     worker._carry_out(worker.image_plan(job))
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    status = client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert status.finished == 4
     assert status.done
 
@@ -189,17 +189,17 @@ def test_duplicate_unknown_and_censored_submits(horde: HordeEnv) -> None:
     worker_client = horde.client("worker")
     with pytest.raises(HordeBadRequestError) as duplicate:
         worker_client.submit_request(
-            ImageGenerateJobSubmitRequest(id=GenerationID(generation_id), seed=1, generation="R2"), JobSubmitResponse
+            ImageGenerateJobSubmitRequest(id_=GenerationID(generation_id), seed=1, generation="R2"), JobSubmitResponse
         )
     assert duplicate.value.rc == RC.DuplicateGen
     with pytest.raises(HordeNotFoundError) as unknown:
         worker_client.submit_request(
             ImageGenerateJobSubmitRequest(
-                id=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
+                id_=GenerationID("00000000-0000-4000-8000-000000000000"), seed=1, generation="R2"
             )
         )
     assert unknown.value.rc == RC.InvalidJobID
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    status = client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert status.generations is not None
     assert status.generations[0].censored is True
     assert status.generations[0].state == "censored"
@@ -211,11 +211,11 @@ def test_faulted_submit_requeues_then_faults_the_request(horde: HordeEnv) -> Non
     accepted = client.submit_request(image_request(), ImageGenerateAsyncResponse)
     assert accepted.id_ is not None
     assert worker.work_image() == 1
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert (check.restarted, check.waiting, check.faulted, check.kudos) == (1, 1, False, 0.0)
     for _ in range(3):
         worker.work_image()
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert check.faulted
     assert not check.done
     assert check.restarted == 4
@@ -233,18 +233,18 @@ def test_ttl_expiry_requeues_and_late_submit_is_aborted(horde: HordeEnv) -> None
     assert job.ttl == 150
     clock.advance(175)  # past the ttl, within the grace: still processing
     assert (
-        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).processing == 1
+        client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).processing == 1
     )
     clock.advance(10)
-    check = client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert (check.restarted, check.waiting, check.processing) == (1, 1, 0)
     with pytest.raises(HordeBadRequestError) as late:
         horde.client("worker").submit_request(
-            ImageGenerateJobSubmitRequest(id=job.get_generation_ids()[0], seed=1, generation=SOURCE)
+            ImageGenerateJobSubmitRequest(id_=job.get_generation_ids()[0], seed=1, generation=SOURCE)
         )
     assert late.value.rc == RC.AbortedGen
     assert horde.worker("diligent").work_image() == 1
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
+    assert client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).done
 
 
 def test_request_expires_twenty_minutes_after_its_last_activity(horde: HordeEnv) -> None:
@@ -257,10 +257,10 @@ def test_request_expires_twenty_minutes_after_its_last_activity(horde: HordeEnv)
     clock.advance(19 * 60)
     worker.work_image()  # a pop and a submit push the expiry to 20 minutes from now
     clock.advance(19 * 60)
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).finished == 1
+    assert client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).finished == 1
     clock.advance(2 * 60)
     with pytest.raises(HordeNotFoundError) as gone:
-        client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+        client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert gone.value.rc == RC.RequestNotFound
 
 
@@ -271,14 +271,14 @@ def test_cancel_image_returns_previous_status_and_lets_popped_images_arrive(hord
     assert accepted.id_ is not None
     job = worker.pop_image()
     stranger = horde.client("trusty")  # no key of the requester is needed: the id is the capability
-    before = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    before = stranger.submit_request(DeleteImageGenerateRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert (before.waiting, before.processing, before.done) == (2, 1, False)
-    again = stranger.submit_request(DeleteImageGenerateRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    again = stranger.submit_request(DeleteImageGenerateRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert again.waiting == 0
     assert again.done
-    assert client.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse).done
+    assert client.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse).done
     worker._carry_out(worker.image_plan(job))
-    status = client.submit_request(ImageGenerateStatusRequest(id=accepted.id_), ImageGenerateStatusResponse)
+    status = client.submit_request(ImageGenerateStatusRequest(id_=accepted.id_), ImageGenerateStatusResponse)
     assert status.finished == 1
     assert status.done
     assert horde.worker().pop_image().is_empty()
@@ -295,7 +295,7 @@ def test_text_lifecycle_and_cancel_semantics(horde: HordeEnv) -> None:
     assert accepted.id_ is not None
     assert accepted.kudos == 4.0
     assert worker.work_text() == 2
-    status = client.submit_request(TextGenerateStatusRequest(id=accepted.id_), TextGenerateStatusResponse)
+    status = client.submit_request(TextGenerateStatusRequest(id_=accepted.id_), TextGenerateStatusResponse)
     assert status.done
     assert status.generations is not None
     assert len(status.generations) == 2
@@ -303,10 +303,10 @@ def test_text_lifecycle_and_cancel_semantics(horde: HordeEnv) -> None:
 
     pending = client.submit_request(TextGenerateAsyncRequest(prompt="never written"), TextGenerateAsyncResponse)
     assert pending.id_ is not None
-    cancelled = client.submit_request(DeleteTextGenerateRequest(id=pending.id_), TextGenerateStatusResponse)
+    cancelled = client.submit_request(DeleteTextGenerateRequest(id_=pending.id_), TextGenerateStatusResponse)
     assert cancelled.waiting == 0
     # A cancelled text request with nothing finished keeps saying done: false.
-    assert client.submit_request(TextGenerateStatusRequest(id=pending.id_), TextGenerateStatusResponse).done is False
+    assert client.submit_request(TextGenerateStatusRequest(id_=pending.id_), TextGenerateStatusResponse).done is False
     assert not [r for r in horde.horde.open_requests() if r.id == pending.id_]
 
 
@@ -344,9 +344,9 @@ def test_alchemy_lifecycle_with_post_processor_upload(horde: HordeEnv) -> None:
     assert not by_form["caption"].r2_upload
     source = client.transport.send_raw("GET", by_form["caption"].source_image or "")
     assert source.content == b"a source image"  # type: ignore[union-attr]  # send_raw may answer a TransportFailure; a loopback fetch answers bytes
-    assert client.submit_request(AlchemyStatusRequest(id=accepted.id_), AlchemyStatusResponse).state == "processing"
+    assert client.submit_request(AlchemyStatusRequest(id_=accepted.id_), AlchemyStatusResponse).state == "processing"
     worker._carry_out(worker.alchemy_plan(job))
-    status = client.submit_request(AlchemyStatusRequest(id=accepted.id_), AlchemyStatusResponse)
+    status = client.submit_request(AlchemyStatusRequest(id_=accepted.id_), AlchemyStatusResponse)
     assert status.is_done()
     results = status.get_results()
     assert results["caption"] == "a picture of something"
@@ -362,7 +362,7 @@ def test_alchemy_cancel_makes_forms_cancelled_and_request_partial(horde: HordeEn
     )
     assert accepted.id_ is not None
     horde.worker("alchemist", forms=("caption",)).work_alchemy()
-    status = client.submit_request(DeleteAlchemyRequest(id=accepted.id_), AlchemyStatusResponse)
+    status = client.submit_request(DeleteAlchemyRequest(id_=accepted.id_), AlchemyStatusResponse)
     assert status.state == "partial"
     assert {str(f.form): str(f.state) for f in status.forms or ()} == {"caption": "done", "nsfw": "cancelled"}
 

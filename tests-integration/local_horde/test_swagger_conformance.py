@@ -167,24 +167,24 @@ def _exercise_every_route(horde: HordeEnv) -> None:
         AlchemyAsyncResponse,
     )
     assert alchemy.id_ is not None
-    client.submit_request(ImageGenerateCheckRequest(id=image.id_), ImageGenerateCheckResponse)
+    client.submit_request(ImageGenerateCheckRequest(id_=image.id_), ImageGenerateCheckResponse)
     worker.work_image()
     horde.worker("censor", behaviour=Behaviour.censored).work_image()
     worker.work_image()
     text_worker.work_text()
     alchemist.work_alchemy()
     for request in (
-        ImageGenerateStatusRequest(id=image.id_),
-        ImageGenerateStatusRequest(id=plain.id_),
-        DeleteImageGenerateRequest(id=image.id_),
-        TextGenerateStatusRequest(id=text.id_),
-        DeleteTextGenerateRequest(id=text.id_),
-        AlchemyStatusRequest(id=alchemy.id_),
-        DeleteAlchemyRequest(id=alchemy.id_),
+        ImageGenerateStatusRequest(id_=image.id_),
+        ImageGenerateStatusRequest(id_=plain.id_),
+        DeleteImageGenerateRequest(id_=image.id_),
+        TextGenerateStatusRequest(id_=text.id_),
+        DeleteTextGenerateRequest(id_=text.id_),
+        AlchemyStatusRequest(id_=alchemy.id_),
+        DeleteAlchemyRequest(id_=alchemy.id_),
         HordeHeartbeatRequest(),
         HordePerformanceRequest(),
         AllActiveModelsRequest(),
-        AllActiveModelsRequest(type_="text"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        AllActiveModelsRequest(type_="text"),
         SingleActiveModelRequest(model_name="stable_diffusion"),
         NewsRequest(),
         FindUserRequest(),
@@ -208,13 +208,13 @@ def _exercise_every_route(horde: HordeEnv) -> None:
     ):
         owner.submit_request(change)
     message = owner.submit_request(
-        SendWorkerMessageRequest(worker_id=alchemist_id, message="hello"), WorkerMessageResponse
+        SendWorkerMessageRequest(worker_id_=alchemist_id, message="hello"), WorkerMessageResponse
     )
     owner.submit_request(AllWorkerMessagesRequest(), AllWorkerMessagesResponse)
     client.submit_request(SingleWorkerMessageRequest(message_id=message.id_), WorkerMessageResponse)
     owner.submit_request(DeleteWorkerMessageRequest(message_id=message.id_), SimpleResponse)
     for failing in (
-        ImageGenerateCheckRequest(id=JobID("no-such-request")),
+        ImageGenerateCheckRequest(id_=JobID("no-such-request")),
         SingleWorkerNameDetailsRequest(worker_name="nobody"),
         ModifyWorkerRequest(worker_id=WorkerID("00000000-0000-4000-8000-000000000000"), maintenance=True),
         ModifyWorkerRequest(worker_id=alchemist_id, paused=True),

@@ -42,7 +42,7 @@ IMAGE = base64.b64encode(b"RIFF\x00\x00\x00\x00WEBPVP8 a made-up image").decode(
 
 def _pop(client: AIHordeAPIManualClient, name: str = "test-worker", amount: int = 1) -> ImageGenerateJobPopResponse:
     pop = ImageGenerateJobPopRequest(
-        name=name,
+        worker_name=name,
         models=("stable_diffusion",),
         max_pixels=1024 * 1024,
         amount=amount,
@@ -53,7 +53,7 @@ def _pop(client: AIHordeAPIManualClient, name: str = "test-worker", amount: int 
 
 def _submit(client: AIHordeAPIManualClient, generation_id: str, state: str = "ok") -> JobSubmitResponse:
     return client.submit_request(
-        ImageGenerateJobSubmitRequest(id=GenerationID(generation_id), seed=1, generation=IMAGE, state=state),
+        ImageGenerateJobSubmitRequest(id_=GenerationID(generation_id), seed=1, generation=IMAGE, state=state),
         JobSubmitResponse,
     )
 
@@ -82,7 +82,9 @@ def test_scripted_503_on_submit_then_success(horde: HordeEnv) -> None:
         assert horde.horde.generation_states() == Counter({"processing": 1})  # nothing was done
     assert _submit(worker, generation_id).reward == 10.0
     assert (
-        horde.client().submit_request(ImageGenerateCheckRequest(id=JobID(request_id)), ImageGenerateCheckResponse).done
+        horde.client()
+        .submit_request(ImageGenerateCheckRequest(id_=JobID(request_id)), ImageGenerateCheckResponse)
+        .done
     )
     consumed = horde.horde.scripted_faults_consumed()
     assert [(hit.method, hit.path, hit.fault.status) for hit in consumed] == [("POST", SUBMIT, 503)] * 2
@@ -111,7 +113,7 @@ def test_drop_after_on_submit_then_resubmit_is_duplicate_gen(horde: HordeEnv) ->
     assert duplicate.value.rc == RC.DuplicateGen
     assert (
         horde.client()
-        .submit_request(ImageGenerateCheckRequest(id=JobID(request_id)), ImageGenerateCheckResponse)
+        .submit_request(ImageGenerateCheckRequest(id_=JobID(request_id)), ImageGenerateCheckResponse)
         .finished
         == 1
     )
@@ -302,7 +304,7 @@ def test_counts_account_for_every_popped_generation(horde: HordeEnv) -> None:
     everyone = horde.horde.all_worker_counts()
     assert (everyone["silent-worker"].popped, everyone["silent-worker"].aborted) == (2, 2)
     assert all(c.balanced for c in everyone.values())
-    check = requester.submit_request(ImageGenerateCheckRequest(id=accepted.id_), ImageGenerateCheckResponse)
+    check = requester.submit_request(ImageGenerateCheckRequest(id_=accepted.id_), ImageGenerateCheckResponse)
     assert (check.finished, check.restarted, check.waiting) == (1, 4, 4)
     assert horde.horde.generation_states() == Counter({"done": 1, "faulted": 1, "aborted": 3})
     with pytest.raises(KeyError):

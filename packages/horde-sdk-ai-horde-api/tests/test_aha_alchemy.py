@@ -125,7 +125,7 @@ def test_async_202_is_cleaned_up_with_the_alchemy_cancel():
 
 
 def test_status_has_an_overall_state_and_a_state_and_result_per_form():
-    response = _parse(AlchemyStatusRequest(id=JobID(JOB_ID)), 200, STATUS_DONE)
+    response = _parse(AlchemyStatusRequest(id_=JobID(JOB_ID)), 200, STATUS_DONE)
     assert isinstance(response, AlchemyStatusResponse)
     assert response.state == ALCHEMY_REQUEST_STATE.done
     assert response.is_done()
@@ -147,14 +147,14 @@ def test_follow_up_settles_when_done_and_on_cancel():
     submit = AlchemyAsyncRequest(forms=(AlchemyFormEntry(name="caption"),), source_image="https://e.com/x.webp")
     accepted = b'{"id": "' + JOB_ID.encode() + b'"}'
     tracker.observe(submit, _parse(submit, 202, accepted))
-    status = AlchemyStatusRequest(id=JobID(JOB_ID))
+    status = AlchemyStatusRequest(id_=JobID(JOB_ID))
     tracker.observe(status, _parse(status, 200, STATUS_PROCESSING))
     assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
     tracker.observe(status, _parse(status, 200, STATUS_DONE))
     assert tracker.pending_keys == ()
 
     tracker.observe(submit, _parse(submit, 202, accepted))
-    cancel = DeleteAlchemyRequest(id=JobID(JOB_ID))
+    cancel = DeleteAlchemyRequest(id_=JobID(JOB_ID))
     cancelled = _parse(cancel, 200, STATUS_PARTIAL)
     assert isinstance(cancelled, AlchemyStatusResponse)
     assert cancelled.state == ALCHEMY_REQUEST_STATE.partial
@@ -166,7 +166,7 @@ def test_follow_up_settles_when_done_and_on_cancel():
 
 def test_unknown_states_and_forms_are_kept():
     body = b'{"state": "shimmering", "forms": [{"form": "sketchify", "state": "glowing"}]}'
-    response = _parse(AlchemyStatusRequest(id=JobID(JOB_ID)), 200, body)
+    response = _parse(AlchemyStatusRequest(id_=JobID(JOB_ID)), 200, body)
     assert isinstance(response, AlchemyStatusResponse)
     assert response.state == "shimmering"
     assert response.forms is not None

@@ -215,7 +215,8 @@ def test_a_finished_job_is_not_cancelled():
 
     with AIHordeAPIClientSession(http_client=httpx.Client(transport=httpx.MockTransport(finished_check))) as session:
         created = session.submit_request(ImageGenerateAsyncRequest(prompt="a cat"), ImageGenerateAsyncResponse)
-        session.submit_request(ImageGenerateCheckRequest(id_=created.id_))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        assert created.id_ is not None
+        session.submit_request(ImageGenerateCheckRequest(id_=created.id_))
         assert session.pending_follow_up_keys == ()
     assert horde.cancelled == []
 

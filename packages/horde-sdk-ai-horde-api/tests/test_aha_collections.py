@@ -51,7 +51,7 @@ def _core() -> RequestCore:
 
 WIRE_CASES: list[Any] = [
     pytest.param(
-        AllCollectionsRequest(sort="age", page=3, type_="text"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        AllCollectionsRequest(sort="age", page=3, type_="text"),
         "GET",
         "/v2/collections",
         [("page", "3"), ("sort", "age"), ("type", "text")],
@@ -130,7 +130,7 @@ def test_request_goes_on_the_wire_as_documented(
 
 
 def test_the_type_query_field_takes_its_wire_name_too() -> None:
-    assert AllCollectionsRequest(type="image") == AllCollectionsRequest(type_="image")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+    assert AllCollectionsRequest(type="image") == AllCollectionsRequest(type_="image")  # type: ignore[call-arg]  # the wire name on purpose: accepted at runtime, type checkers know field names
 
 
 COLLECTION_JSON = {
@@ -171,7 +171,7 @@ def test_collection_answer_fields() -> None:
     assert collection.type_ is MODEL_TYPE.image
     assert collection.styles is not None
     assert collection.styles[0] == ResponseModelStylesShort(
-        name="db0#1::style::moody portraits", id=StyleID("5a3b1c2d-0000-4000-8000-00000000abcd")
+        name="db0#1::style::moody portraits", id_=StyleID("5a3b1c2d-0000-4000-8000-00000000abcd")
     )
 
 

@@ -261,13 +261,13 @@ def _status_body(done: bool) -> bytes:
 
 
 def test_check_and_status_parse_every_field_the_server_sends():
-    check = _parse(ImageGenerateCheckRequest(id=JobID(JOB_ID)), 200, CHECK_WAITING)
+    check = _parse(ImageGenerateCheckRequest(id_=JobID(JOB_ID)), 200, CHECK_WAITING)
     assert isinstance(check, ImageGenerateCheckResponse)
     assert (check.finished, check.processing, check.restarted, check.waiting) == (0, 1, 0, 1)
     assert (check.done, check.faulted, check.is_possible) == (False, False, True)
     assert (check.wait_time, check.queue_position, check.kudos) == (14, 3, 0.0)
 
-    status = _parse(ImageGenerateStatusRequest(id=JobID(JOB_ID)), 200, _status_body(done=True))
+    status = _parse(ImageGenerateStatusRequest(id_=JobID(JOB_ID)), 200, _status_body(done=True))
     assert isinstance(status, ImageGenerateStatusResponse)
     assert status.shared is False
     assert status.restarted == 1
@@ -287,8 +287,8 @@ def test_check_and_status_parse_every_field_the_server_sends():
 
 def test_check_and_status_requests_are_bodyless_gets():
     for request, path in (
-        (ImageGenerateCheckRequest(id=JobID(JOB_ID)), "check"),
-        (ImageGenerateStatusRequest(id=JobID(JOB_ID)), "status"),
+        (ImageGenerateCheckRequest(id_=JobID(JOB_ID)), "check"),
+        (ImageGenerateStatusRequest(id_=JobID(JOB_ID)), "status"),
     ):
         prepared = _build(request)
         assert prepared.method == "GET"
@@ -296,13 +296,13 @@ def test_check_and_status_requests_are_bodyless_gets():
         assert prepared.json_body is None
         assert prepared.idempotent
     with pytest.raises(ValidationError):
-        ImageGenerateCheckRequest(id=JobID(""))
+        ImageGenerateCheckRequest(id_=JobID(""))
 
 
 def test_unknown_metadata_values_are_kept_with_a_warning(caplog):
     body = _status_body(done=True).replace(b'"download_failed"', b'"some_new_reason"')
     with caplog.at_level(logging.WARNING):
-        status = _parse(ImageGenerateStatusRequest(id=JobID(JOB_ID)), 200, body)
+        status = _parse(ImageGenerateStatusRequest(id_=JobID(JOB_ID)), 200, body)
     assert isinstance(status, ImageGenerateStatusResponse)
     assert status.generations is not None
     assert status.generations[0].gen_metadata is not None
@@ -315,7 +315,7 @@ def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
     tracker.observe(submit, _parse(submit, 202, ASYNC_202))
     assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
 
-    check = ImageGenerateCheckRequest(id=JobID(JOB_ID))
+    check = ImageGenerateCheckRequest(id_=JobID(JOB_ID))
     tracker.observe(check, _parse(check, 200, CHECK_WAITING))
     assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
     ((key, (cleanup,)),) = tracker.pending_cleanup_requests()
@@ -326,7 +326,7 @@ def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
     assert tracker.pending_keys == ()
 
     tracker.observe(submit, _parse(submit, 202, ASYNC_202))
-    status = ImageGenerateStatusRequest(id=JobID(JOB_ID))
+    status = ImageGenerateStatusRequest(id_=JobID(JOB_ID))
     tracker.observe(status, _parse(status, 200, _status_body(done=False)))
     assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
     tracker.observe(status, _parse(status, 200, _status_body(done=True)))
@@ -334,7 +334,7 @@ def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
 
     # The cancel answers with the status from before the cancel (done: false) and still settles the job.
     tracker.observe(submit, _parse(submit, 202, ASYNC_202))
-    cancel = DeleteImageGenerateRequest(id=JobID(JOB_ID))
+    cancel = DeleteImageGenerateRequest(id_=JobID(JOB_ID))
     cancelled = _parse(cancel, 200, _status_body(done=False))
     assert isinstance(cancelled, ImageGenerateStatusResponse)
     tracker.observe(cancel, cancelled)
@@ -344,11 +344,11 @@ def test_follow_up_is_settled_by_a_done_check_or_status_and_by_the_cancel():
 # ------------------------------------------------------------------------------------------ rating
 def test_rate_request_posts_the_ratings_without_an_api_key_field():
     request = ImageGenerateRateRequest(
-        id=JobID(JOB_ID),
+        id_=JobID(JOB_ID),
         best=GenerationID(GEN_ID_1),
         ratings=(
-            AestheticRatingEntry(id=GenerationID(GEN_ID_1), rating=8, artifacts=1),
-            AestheticRatingEntry(id=GenerationID(GEN_ID_2), rating=3),
+            AestheticRatingEntry(id_=GenerationID(GEN_ID_1), rating=8, artifacts=1),
+            AestheticRatingEntry(id_=GenerationID(GEN_ID_2), rating=3),
         ),
     )
     prepared = _build(request)
@@ -358,9 +358,9 @@ def test_rate_request_posts_the_ratings_without_an_api_key_field():
         "ratings": [{"id": GEN_ID_1, "rating": 8, "artifacts": 1}, {"id": GEN_ID_2, "rating": 3}],
     }
     with pytest.raises(ValidationError):
-        AestheticRatingEntry(id=GenerationID(GEN_ID_1), rating=11)
+        AestheticRatingEntry(id_=GenerationID(GEN_ID_1), rating=11)
     with pytest.raises(ValidationError):
-        AestheticRatingEntry(id=GenerationID("short"), rating=5)
+        AestheticRatingEntry(id_=GenerationID("short"), rating=5)
     response = _parse(request, 200, b'{"reward": 5.0}')
     assert isinstance(response, JobSubmitResponse)
     assert response.reward == 5.0

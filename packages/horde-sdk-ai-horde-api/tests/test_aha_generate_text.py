@@ -109,7 +109,7 @@ def test_dry_run_needs_no_follow_up():
 
 
 def test_status_parses_every_field():
-    response = _parse(TextGenerateStatusRequest(id=JobID(JOB_ID)), 200, _status(done=True))
+    response = _parse(TextGenerateStatusRequest(id_=JobID(JOB_ID)), 200, _status(done=True))
     assert isinstance(response, TextGenerateStatusResponse)
     assert response.done is True
     assert response.kudos == 6.0
@@ -122,7 +122,7 @@ def test_status_parses_every_field():
     censored = _status(done=True).replace(
         b'"gen_metadata": []', b'"gen_metadata": [{"type": "censorship", "value": "csam"}]'
     )
-    parsed = _parse(TextGenerateStatusRequest(id=JobID(JOB_ID)), 200, censored)
+    parsed = _parse(TextGenerateStatusRequest(id_=JobID(JOB_ID)), 200, censored)
     assert isinstance(parsed, TextGenerateStatusResponse)
     assert parsed.generations is not None
     assert parsed.generations[0].gen_metadata is not None
@@ -134,10 +134,10 @@ def test_cancelled_text_request_that_keeps_saying_not_done_is_still_settled():
     tracker = FollowUpTracker()
     submit = TextGenerateAsyncRequest(prompt="x")
     tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))
-    status = TextGenerateStatusRequest(id=JobID(JOB_ID))
+    status = TextGenerateStatusRequest(id_=JobID(JOB_ID))
     tracker.observe(status, _parse(status, 200, _status(done=False, finished=0)))
     assert list(tracker.pending_keys) == [JOB_ID]  # a list: mypy would keep a narrowed tuple past observe()
-    cancel = DeleteTextGenerateRequest(id=JobID(JOB_ID))
+    cancel = DeleteTextGenerateRequest(id_=JobID(JOB_ID))
     answer = _parse(cancel, 200, _status(done=False, finished=0))
     assert isinstance(answer, TextGenerateStatusResponse)
     assert answer.done is False
@@ -152,7 +152,7 @@ def test_done_status_settles_the_follow_up():
     tracker = FollowUpTracker()
     submit = TextGenerateAsyncRequest(prompt="x")
     tracker.observe(submit, _parse(submit, 202, b'{"id": "' + JOB_ID.encode() + b'", "kudos": 6.0}'))
-    status = TextGenerateStatusRequest(id=JobID(JOB_ID))
+    status = TextGenerateStatusRequest(id_=JobID(JOB_ID))
     tracker.observe(status, _parse(status, 200, _status(done=True)))
     assert tracker.pending_keys == ()
 

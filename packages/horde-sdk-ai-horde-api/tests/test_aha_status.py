@@ -69,7 +69,7 @@ WIRE_CASES: list[Any] = [
     pytest.param(HordeHeartbeatRequest(), "GET", "/v2/status/heartbeat", [], None, id="heartbeat"),
     pytest.param(AllActiveModelsRequest(), "GET", "/v2/status/models", [], None, id="models-defaults"),
     pytest.param(
-        AllActiveModelsRequest(type_=MODEL_TYPE.text, min_count=2, max_count=40, model_state=MODEL_STATE.known),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        AllActiveModelsRequest(type_=MODEL_TYPE.text, min_count=2, max_count=40, model_state=MODEL_STATE.known),
         "GET",
         "/v2/status/models",
         [("max_count", "40"), ("min_count", "2"), ("model_state", "known"), ("type", "text")],
@@ -109,7 +109,7 @@ WIRE_CASES: list[Any] = [
     pytest.param(TextStatsTotalsRequest(), "GET", "/v2/stats/text/totals", [], None, id="text-totals"),
     pytest.param(PrivacyPolicyRequest(), "GET", "/v2/documents/privacy", [], None, id="privacy"),
     pytest.param(
-        SponsorsRequest(format_=KNOWN_DOCUMENT_FORMAT.markdown),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        SponsorsRequest(format_=KNOWN_DOCUMENT_FORMAT.markdown),
         "GET",
         "/v2/documents/sponsors",
         [("format", "markdown")],
@@ -117,7 +117,7 @@ WIRE_CASES: list[Any] = [
         id="sponsors-markdown",
     ),
     pytest.param(
-        TermsRequest(format="html"), "GET", "/v2/documents/terms", [("format", "html")], None, id="terms-html"
+        TermsRequest(format_="html"), "GET", "/v2/documents/terms", [("format", "html")], None, id="terms-html"
     ),
 ]
 
@@ -146,7 +146,7 @@ def test_modes_change_is_idempotent_and_reads_are_too() -> None:
 
 def test_unknown_model_type_is_kept_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        request = AllActiveModelsRequest(type_="video")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        request = AllActiveModelsRequest(type_="video")
     assert request.type_ == "video"
     assert any("video" in record.getMessage() for record in caplog.records)
     assert _build(request).params == [("type", "video")]
@@ -154,7 +154,7 @@ def test_unknown_model_type_is_kept_with_a_warning(caplog: pytest.LogCaptureFixt
 
 def test_known_values_become_enum_members() -> None:
     assert AllActiveModelsRequest(model_state="all").model_state is MODEL_STATE.all
-    assert PrivacyPolicyRequest(format_="markdown").format_ is KNOWN_DOCUMENT_FORMAT.markdown  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+    assert PrivacyPolicyRequest(format_="markdown").format_ is KNOWN_DOCUMENT_FORMAT.markdown
 
 
 # ------------------------------------------------------------------------------------------ responses
@@ -317,7 +317,7 @@ def test_each_request_answers_with_its_response(
 
 
 def test_requests_are_hashable_and_equatable() -> None:
-    assert AllActiveModelsRequest(type_="image") == AllActiveModelsRequest(type_="image")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
-    assert hash(AllActiveModelsRequest(type_="image")) == hash(AllActiveModelsRequest(type_="image"))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
-    assert hash(TermsRequest(format_="markdown")) == hash(TermsRequest(format_="markdown"))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+    assert AllActiveModelsRequest(type_="image") == AllActiveModelsRequest(type_="image")
+    assert hash(AllActiveModelsRequest(type_="image")) == hash(AllActiveModelsRequest(type_="image"))
+    assert hash(TermsRequest(format_="markdown")) == hash(TermsRequest(format_="markdown"))
     assert hash(ModifyHordeModesRequest(raid_mode=True)) == hash(ModifyHordeModesRequest(raid_mode=True))

@@ -341,7 +341,7 @@ def test_image_style_answer_exposes_nested_models() -> None:
     assert style.params.loras is not None
     assert style.params.loras[0].is_version is True
     assert style.examples == (
-        StyleExampleEntry(id=StyleExampleID(EXAMPLE_ID), url="https://example.com/a.webp", primary=True),
+        StyleExampleEntry(id_=StyleExampleID(EXAMPLE_ID), url="https://example.com/a.webp", primary=True),
     )
     assert isinstance(style.examples[0], StyleExamplePayload)
     assert style.shared_key is not None
@@ -363,7 +363,7 @@ def test_requests_are_frozen_hashable_and_reject_unknown_fields() -> None:
     request = ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", tags=("a",))
     assert hash(request) == hash(ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", tags=("a",)))
     with pytest.raises(ValueError, match="frozen"):
-        request.nsfw = True
+        request.nsfw = True  # type: ignore[misc]  # assigning to a frozen model on purpose: the error under test
     with pytest.raises(ValueError, match="Extra inputs"):
         ModifyTextStyleRequest(style_id=StyleID(STYLE_ID), name="a", colour="red")  # type: ignore[call-arg]  # an unknown field on purpose: the error under test
 

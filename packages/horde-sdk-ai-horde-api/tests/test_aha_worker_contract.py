@@ -124,13 +124,13 @@ def _image_pop(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-POP = ImageGenerateJobPopRequest(worker_name="lighthouse-keeper")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+POP = ImageGenerateJobPopRequest(worker_name="lighthouse-keeper")
 
 
 # --------------------------------------------------------------------------------------- image pop
 def test_image_pop_request_carries_every_worker_field_in_the_body():
     request = ImageGenerateJobPopRequest(
-        name="lighthouse-keeper",
+        worker_name="lighthouse-keeper",
         priority_usernames=("alice#1",),
         nsfw=True,
         models=("AlbedoBase XL (SDXL)", "Deliberate"),
@@ -363,13 +363,13 @@ def test_unknown_source_processing_is_recorded_not_fatal(caplog):
 # ------------------------------------------------------------------------------------- image submit
 def test_image_submit_wire_has_the_seed_and_r2():
     request = ImageGenerateJobSubmitRequest(
-        id=GenerationID(GEN_1),
+        id_=GenerationID(GEN_1),
         generation=GENERATION_UPLOADED_TO_R2,
         state=GENERATION_STATE.ok,
         seed=3094862541,
         censored=False,
         gen_metadata=(
-            ImageGenerationMetadataEntry(type=METADATA_TYPE.lora, value=METADATA_VALUE.download_failed, ref="247778"),
+            ImageGenerationMetadataEntry(type_=METADATA_TYPE.lora, value=METADATA_VALUE.download_failed, ref="247778"),
         ),
     )
     prepared = _build(request)
@@ -383,7 +383,7 @@ def test_image_submit_wire_has_the_seed_and_r2():
         "censored": False,
         "gen_metadata": [{"type": "lora", "value": "download_failed", "ref": "247778"}],
     }
-    minimal = _build(ImageGenerateJobSubmitRequest(id=GenerationID(GEN_1), generation="UklGRg==", seed=7)).json_body
+    minimal = _build(ImageGenerateJobSubmitRequest(id_=GenerationID(GEN_1), generation="UklGRg==", seed=7)).json_body
     assert minimal == {"id": GEN_1, "generation": "UklGRg==", "seed": 7}
 
 
@@ -395,10 +395,10 @@ def test_image_submit_requires_a_seed():
 def test_faulted_submit_and_unknown_metadata(caplog):
     with caplog.at_level(logging.WARNING):
         request = ImageGenerateJobSubmitRequest(
-            id=GenerationID(GEN_1),
+            id_=GenerationID(GEN_1),
             state="faulted",
             seed=0,
-            gen_metadata=(ImageGenerationMetadataEntry(type="brand_new_type", value="see_ref", ref="x"),),
+            gen_metadata=(ImageGenerationMetadataEntry(type_="brand_new_type", value="see_ref", ref="x"),),
         )
     assert request.state == GENERATION_STATE.faulted
     assert _build(request).json_body["gen_metadata"] == [{"type": "brand_new_type", "value": "see_ref", "ref": "x"}]
@@ -408,7 +408,7 @@ def test_faulted_submit_and_unknown_metadata(caplog):
 
 
 # -------------------------------------------------------------------------------------------- text
-TEXT_POP = TextGenerateJobPopRequest(worker_name="koboldcpp-box", models=("koboldcpp/Mistral-7B-Instruct",))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+TEXT_POP = TextGenerateJobPopRequest(worker_name="koboldcpp-box", models=("koboldcpp/Mistral-7B-Instruct",))
 
 
 def _text_pop(**overrides: Any) -> dict[str, Any]:
@@ -450,7 +450,7 @@ def _text_pop(**overrides: Any) -> dict[str, Any]:
 
 def test_text_pop_request_carries_every_worker_field():
     request = TextGenerateJobPopRequest(
-        name="koboldcpp-box",
+        worker_name="koboldcpp-box",
         models=("koboldcpp/Mistral-7B-Instruct",),
         bridge_agent="KoboldCppEmbedWorker:2:https://github.com/LostRuins/koboldcpp",
         max_length=512,
@@ -519,10 +519,10 @@ def test_broken_text_job():
 
 def test_text_submit_wire():
     request = TextGenerateJobSubmitRequest(
-        id=GenerationID(GEN_1),
+        id_=GenerationID(GEN_1),
         generation="The sea breathes slow",
         state="ok",
-        gen_metadata=(TextGenerationMetadataEntry(type="censorship", value="csam"),),
+        gen_metadata=(TextGenerationMetadataEntry(type_="censorship", value="csam"),),
     )
     prepared = _build(request)
     assert (prepared.method, prepared.url) == ("POST", "https://aihorde.net/api/v2/generate/text/submit")
@@ -538,7 +538,7 @@ def test_text_submit_wire():
 
 
 # ----------------------------------------------------------------------------------------- alchemy
-ALCHEMY_POP = AlchemyJobPopRequest(worker_name="alchemist", forms=("caption", "RealESRGAN_x2plus", "GFPGAN"))  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+ALCHEMY_POP = AlchemyJobPopRequest(worker_name="alchemist", forms=("caption", "RealESRGAN_x2plus", "GFPGAN"))
 ALCHEMY_POP_BODY = {
     "forms": [
         {"id": GEN_1, "form": "caption", "payload": {}, "source_image": SOURCE_URL},
@@ -563,7 +563,7 @@ ALCHEMY_POP_BODY = {
 
 def test_alchemy_pop_request_carries_every_worker_field():
     request = AlchemyJobPopRequest(
-        name="alchemist",
+        worker_name="alchemist",
         priority_usernames=("alice#1",),
         forms=("caption", "nsfw", "RealESRGAN_x4plus"),
         amount=3,
@@ -626,7 +626,7 @@ def test_alchemy_submit_result_is_an_object_keyed_by_form_name_not_the_swaggers_
     (payload,) = [param for param in body_schema if param["in"] == "body"]
     assert payload["schema"]["properties"]["result"]["type"] == "string"
 
-    caption = AlchemyJobSubmitRequest(id=GenerationID(GEN_1), result={"caption": "a cat on a red sofa"}, state="ok")
+    caption = AlchemyJobSubmitRequest(id_=GenerationID(GEN_1), result={"caption": "a cat on a red sofa"}, state="ok")
     prepared = _build(caption)
     assert (prepared.method, prepared.url) == ("POST", "https://aihorde.net/api/v2/interrogate/submit")
     assert prepared.json_body == {"id": GEN_1, "result": {"caption": "a cat on a red sofa"}, "state": "ok"}
@@ -637,6 +637,6 @@ def test_alchemy_submit_result_is_an_object_keyed_by_form_name_not_the_swaggers_
     assert _build(uploaded).json_body == {"id": GEN_2, "result": {"RealESRGAN_x2plus": "R2"}, "state": "ok"}
 
     with pytest.raises(ValidationError):
-        AlchemyJobSubmitRequest(id=GEN_1, result="a cat")  # type: ignore[arg-type]  # a text result on purpose: the error under test
+        AlchemyJobSubmitRequest(id_=GEN_1, result="a cat")  # type: ignore[arg-type]  # a text result on purpose: the error under test
     response = _parse(caption, {"reward": 1.0})
     assert isinstance(response, JobSubmitResponse)

@@ -71,7 +71,7 @@ def _build(request: HordeRequest) -> PreparedRequest:
 WIRE_CASES: list[Any] = [
     pytest.param(AllWorkersDetailsRequest(), "GET", "/v2/workers", [], None, id="workers"),
     pytest.param(
-        AllWorkersDetailsRequest(type_=WORKER_TYPE.interrogation, name="Blue Heron", apikey="mod-key"),  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        AllWorkersDetailsRequest(type_=WORKER_TYPE.interrogation, name="Blue Heron", apikey="mod-key"),
         "GET",
         "/v2/workers",
         [("type", "interrogation"), ("name", "Blue Heron")],
@@ -99,7 +99,7 @@ WIRE_CASES: list[Any] = [
             worker_id=WorkerID(WORKER_ID),
             maintenance=True,
             maintenance_msg="Drivers update tonight.",
-            name="Blue Heron II",
+            name_="Blue Heron II",
             team="",
             apikey="mod-key",
         ),
@@ -136,7 +136,7 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(
         SendWorkerMessageRequest(
-            worker_id=WorkerID(WORKER_ID),
+            worker_id_=WorkerID(WORKER_ID),
             message="Your worker returns black images; please check it.",
             origin="AI Horde Moderators",
             expiry=48,
@@ -171,7 +171,7 @@ WIRE_CASES: list[Any] = [
     ),
     pytest.param(AllTeamDetailsRequest(), "GET", "/v2/teams", [], None, id="teams"),
     pytest.param(
-        CreateTeamRequest(name="Direct Action", info="Anarchy is emergent order.", apikey="mod-key"),
+        CreateTeamRequest(name_="Direct Action", info="Anarchy is emergent order.", apikey="mod-key"),
         "POST",
         "/v2/teams",
         [],
@@ -182,7 +182,7 @@ WIRE_CASES: list[Any] = [
         SingleTeamDetailsRequest(team_id=TeamID(TEAM_ID)), "GET", f"/v2/teams/{TEAM_ID}", [], None, id="team"
     ),
     pytest.param(
-        ModifyTeamRequest(team_id=TeamID(TEAM_ID), name="Indirect Action", apikey="mod-key"),
+        ModifyTeamRequest(team_id=TeamID(TEAM_ID), name_="Indirect Action", apikey="mod-key"),
         "PATCH",
         f"/v2/teams/{TEAM_ID}",
         [],
@@ -214,27 +214,27 @@ def test_request_wire_form(
 
 
 def test_body_fields_named_like_query_fields_stay_in_the_body() -> None:
-    assert SendWorkerMessageRequest(worker_id=WorkerID(WORKER_ID), message="hi").worker_id_ == WORKER_ID
-    assert ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name="Blue Heron II").name_ == "Blue Heron II"
-    assert CreateTeamRequest(name="Direct Action").name_ == "Direct Action"
+    assert SendWorkerMessageRequest(worker_id_=WorkerID(WORKER_ID), message="hi").worker_id_ == WORKER_ID
+    assert ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name_="Blue Heron II").name_ == "Blue Heron II"
+    assert CreateTeamRequest(name_="Direct Action").name_ == "Direct Action"
 
 
 def test_request_bounds_are_enforced() -> None:
     with pytest.raises(ValidationError):
-        SendWorkerMessageRequest(worker_id=WorkerID(WORKER_ID), message="hi", expiry=721)
+        SendWorkerMessageRequest(worker_id_=WorkerID(WORKER_ID), message="hi", expiry=721)
     with pytest.raises(ValidationError):
-        SendWorkerMessageRequest(worker_id=WorkerID("short"), message="hi")
+        SendWorkerMessageRequest(worker_id_=WorkerID("short"), message="hi")
     with pytest.raises(ValidationError):
-        ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name="abc")
+        ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), name_="abc")
     with pytest.raises(ValidationError):
-        CreateTeamRequest(name="ab")
+        CreateTeamRequest(name_="ab")
     with pytest.raises(ValidationError):
         CreateTeamRequest()  # type: ignore[call-arg]  # no name on purpose: the error under test
 
 
 def test_unknown_worker_type_and_validity_are_kept_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        request = AllWorkersDetailsRequest(type_="video")  # type: ignore[call-arg]  # pydantic's mypy plugin misses the shared validate_by_name config
+        request = AllWorkersDetailsRequest(type_="video")
         messages = AllWorkerMessagesRequest(validity="pinned")
     assert request.type_ == "video"
     assert messages.validity == "pinned"
@@ -456,4 +456,4 @@ def test_requests_are_hashable_and_equatable() -> None:
     first = ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True)
     assert first == ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True)
     assert hash(first) == hash(ModifyWorkerRequest(worker_id=WorkerID(WORKER_ID), paused=True))
-    assert hash(CreateTeamRequest(name="Direct Action")) == hash(CreateTeamRequest(name="Direct Action"))
+    assert hash(CreateTeamRequest(name_="Direct Action")) == hash(CreateTeamRequest(name_="Direct Action"))

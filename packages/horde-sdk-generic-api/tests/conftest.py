@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from http import HTTPMethod, HTTPStatus
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import httpx
 import pytest
@@ -102,7 +102,7 @@ class CancelJobResponse(HordeResponseBaseModel):
 
 
 class JobCreatedResponse(HordeResponseBaseModel, ResponseRequiringFollowUpMixin):
-    id_: str = Field(alias="id")
+    id_: Annotated[str, Field(alias="id")]
     kudos: float
 
     @classmethod
@@ -113,7 +113,7 @@ class JobCreatedResponse(HordeResponseBaseModel, ResponseRequiringFollowUpMixin)
         return self.id_
 
     def get_follow_up_failure_cleanup_requests(self) -> list[HordeRequest]:
-        return [CancelJobRequest(id_=self.id_)]  # type: ignore[call-arg]  # pydantic's plugin knows the field by its alias id
+        return [CancelJobRequest(id_=self.id_)]
 
 
 class JobStatusResponse(HordeResponseBaseModel):
@@ -130,7 +130,7 @@ class CreateJobRequest(_FakeRequest, APIKeyAllowedInRequestMixin):
 
     prompt: str
     n: int = 1
-    model_name: str = Field(default="stable", alias="model")
+    model_name: Annotated[str, Field(alias="model")] = "stable"
     r2: bool = True
     webhook: str | None = None
     dry_run: bool = False
@@ -158,7 +158,7 @@ class CreateJobRequest(_FakeRequest, APIKeyAllowedInRequestMixin):
 
 
 class JobStatusRequest(_FakeRequest):
-    id_: str = Field(alias="id")
+    id_: Annotated[str, Field(alias="id")]
 
     @classmethod
     def get_api_model_name(cls) -> str | None:
@@ -183,7 +183,7 @@ class JobStatusRequest(_FakeRequest):
 
 
 class CancelJobRequest(_FakeRequest):
-    id_: str = Field(alias="id")
+    id_: Annotated[str, Field(alias="id")]
 
     @classmethod
     def get_api_model_name(cls) -> str | None:

@@ -12,8 +12,20 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from horde_sdk.generic_api.apimodels import HordeResponseBaseModel, HordeResponseRootModel, RequestErrorResponse
-from horde_sdk.generic_api.consts import ModelStrictness, get_default_frozen_model_config_dict, get_model_strictness
+from horde_sdk.generic_api.apimodels import (
+    HordeAPIData,
+    HordeAPIObjectBaseModel,
+    HordeRequest,
+    HordeResponseBaseModel,
+    HordeResponseRootModel,
+    RequestErrorResponse,
+)
+from horde_sdk.generic_api.consts import (
+    ModelStrictness,
+    get_default_frozen_model_config_dict,
+    get_model_strictness,
+    get_request_model_config_dict,
+)
 from horde_sdk.generic_api.decoration import Unequatable, Unhashable, is_unequatable, is_unhashable
 from horde_sdk.generic_api.testing import enable_strict_models, strict_models_enabled
 
@@ -64,6 +76,39 @@ def test_enabling_strict_mode_after_models_exist_is_refused():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "refused: True"
+
+
+# The base classes spell their configuration out as `ConfigDict(...)` keywords, the only form pydantic's mypy plugin
+# reads; these keep those copies equal to the helpers, the one definition users and subclasses call.
+SPELLED_OUT_BASES = {
+    "HordeAPIObjectBaseModel": "get_default_frozen_model_config_dict",
+    "HordeAPIData": "get_default_frozen_model_config_dict",
+    "HordeResponseBaseModel": "get_default_frozen_model_config_dict",
+    "HordeRequest": "get_request_model_config_dict",
+}
+
+
+def test_the_spelled_out_base_configurations_equal_the_helpers():
+    bases = {
+        cls.__name__: cls for cls in (HordeAPIObjectBaseModel, HordeAPIData, HordeResponseBaseModel, HordeRequest)
+    }
+    helpers = {"get_default_frozen_model_config_dict": get_default_frozen_model_config_dict}
+    helpers["get_request_model_config_dict"] = get_request_model_config_dict
+    for base, helper in SPELLED_OUT_BASES.items():
+        assert dict(bases[base].model_config) == dict(helpers[helper]()), base
+
+
+def test_the_spelled_out_base_configurations_equal_the_helpers_in_production():
+    result = run_python(
+        f"""
+        from horde_sdk.generic_api import apimodels, consts
+        for base, helper in {SPELLED_OUT_BASES!r}.items():
+            print(base, dict(getattr(apimodels, base).model_config) == dict(getattr(consts, helper)()))
+        print(apimodels.HordeAPIData.model_config["extra"])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [word for base in SPELLED_OUT_BASES for word in (base, "True")] + ["allow"]
 
 
 def test_requests_are_strict_even_in_production():

@@ -168,6 +168,20 @@ def test_migration_example(serving: HordeEnv, tmp_path: Path, monkeypatch: pytes
     assert namespace["image_bytes"].startswith(b"RIFF")
 
 
+def test_field_names_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    block = python_block("client/getting_started.md", "from horde_sdk.ai_horde_api.apimodels import AllWorkers")
+    namespace = run_block(block, tmp_path, monkeypatch)
+    assert namespace["check"].model_dump(by_alias=True) == {"id": "5f3c2a10-8d4b-4e6f-9a1c-2b7d8e9f0a1b"}
+    assert namespace["workers"].model_dump(by_alias=True, exclude_none=True) == {"type": "image"}
+    assert capsys.readouterr().out.splitlines() == [
+        "5f3c2a10-8d4b-4e6f-9a1c-2b7d8e9f0a1b image",
+        "text 0b6e4c9a-1d2f-4a3b-8c5d-6e7f8a9b0c1d",
+        "{'type': 'text', 'id': '0b6e4c9a-1d2f-4a3b-8c5d-6e7f8a9b0c1d'}",
+    ]
+
+
 def test_session_example_cancels_what_it_left(
     local_clients: HordeEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

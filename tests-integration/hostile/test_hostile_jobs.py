@@ -7,7 +7,9 @@ was accepted must be cancelled on the server (a DELETE was sent), so nothing is 
 
 from __future__ import annotations
 
+import gzip
 import json
+import tracemalloc
 from collections.abc import Callable
 
 import anyio
@@ -195,3 +197,26 @@ def test_a_result_over_the_download_cap_is_a_typed_error(hostile, asynchronous):
         _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=asynchronous, **options)
     assert isinstance(caught.value.__cause__, HordeResponseTooLargeError)
     assert len(hostile.requests_to("/r2/")) == 1  # not retried
+
+
+BOMB_CAP = {"max_download_bytes": 1024 * 1024}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_gzip_bomb_at_the_result_url_stops_at_the_download_cap(hostile, asynchronous):
+    # 32 MiB of zeros in 32 KiB of gzip, a 1 MiB cap: the cap is on the decompressed size and reading stops
+    # there. The peak of the whole job (its first-use imports included) stayed near 3 MiB (sync) and 7 MiB
+    # (async); when httpx decoded each chunk whole, the sync job peaked at the bomb's size twice over.
+    _image_job_answering(hostile, DONE, _status_with_image_at(f"{hostile.url}/r2/bomb.webp"))
+    bomb = gzip.compress(bytes(32 * 1024 * 1024), 9)
+    hostile.route("/r2/", lambda seen, reply: reply.send(200, bomb, {"Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(AIHordeDownloadError) as caught:
+            _run(hostile.url, "image_generate_request", KINDS["image"][3](), asynchronous=asynchronous, **BOMB_CAP)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(caught.value.__cause__, HordeResponseTooLargeError)
+    assert caught.value.__cause__.limit == BOMB_CAP["max_download_bytes"]
+    assert peak < 16 * 1024 * 1024, f"peak {peak} bytes"

@@ -560,7 +560,7 @@ def test_failed_loading_never_changes_the_callers_data() -> None:
 def test_configurations_are_frozen_and_hashable(config_type: type[BaseWorkerDeployConfig]) -> None:
     config = config_type()
     with pytest.raises(pydantic.ValidationError):
-        config.max_threads = 4
+        config.max_threads = 4  # type: ignore[misc]  # a frozen object on purpose: the error under test
     assert hash(config) == hash(config_type())
     assert config.model_copy() == config
 
@@ -570,9 +570,9 @@ def test_nested_values_are_immutable() -> None:
     assert isinstance(config.blacklist, tuple)
     assert isinstance(config.models_to_load.names, tuple)
     with pytest.raises(pydantic.ValidationError):
-        config.models_to_load.names = ()
+        config.models_to_load.names = ()  # type: ignore[misc]  # a frozen object on purpose: the error under test
     with pytest.raises(pydantic.ValidationError):
-        config.ram_to_leave_free.percent = 1
+        config.ram_to_leave_free.percent = 1  # type: ignore[misc]  # a frozen object on purpose: the error under test
 
 
 def test_direct_construction_rejects_unknown_fields() -> None:

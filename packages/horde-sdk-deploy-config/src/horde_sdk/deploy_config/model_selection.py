@@ -7,11 +7,11 @@ instructions only: which models ``top 5`` means depends on the live model list, 
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, model_serializer, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from horde_sdk.deploy_config._logging import get_logger
 from horde_sdk.deploy_config.consts import KNOWN_MODEL_META_INSTRUCTIONS
-from horde_sdk.deploy_config.model_config import get_deploy_config_model_config
+from horde_sdk.deploy_config.model_config import _DeployConfigModel
 from horde_sdk.generation_parameters.image import KNOWN_IMAGE_MODEL_BASELINES, KnownImageModelBaseline
 
 _BASELINE_WORDS: dict[str, tuple[KNOWN_IMAGE_MODEL_BASELINES, ...]] = {
@@ -43,10 +43,8 @@ MODEL_META_BASELINE_WORDS: tuple[str, ...] = tuple(_BASELINE_WORDS)
 """The words accepted after ``all`` to select the models of a baseline (``all sdxl``, ``all sd15``, ...)."""
 
 
-class ModelMetaInstruction(BaseModel):
+class ModelMetaInstruction(_DeployConfigModel):
     """A meta entry of a model list, such as ``top 5``, ``bottom 3``, ``all``, ``all sdxl`` or ``all sfw``."""
-
-    model_config = get_deploy_config_model_config()
 
     kind: KNOWN_MODEL_META_INSTRUCTIONS = Field(description="What the entry selects.")
     count: int | None = Field(default=None, ge=1, description="How many models `top` / `bottom` select.")
@@ -102,14 +100,12 @@ def parse_model_entry(entry: str) -> ModelMetaInstruction | None:
     return None
 
 
-class ModelSelection(BaseModel):
+class ModelSelection(_DeployConfigModel):
     """A model list of the configuration (`models_to_load`, `models_to_skip`), split into names and instructions.
 
     It is read from (and written back as) the plain list of the configuration file. Written back, the meta
     entries come first, then the model names, each group in its original order.
     """
-
-    model_config = get_deploy_config_model_config()
 
     names: tuple[str, ...] = Field(default=(), description="The concrete model names, in order.")
     meta_instructions: tuple[ModelMetaInstruction, ...] = Field(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeAlias
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, model_serializer, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, model_serializer, model_validator
 
 from horde_sdk.deploy_config.consts import (
     ALCHEMY_POST_PROCESS_FORMS_ENTRY,
@@ -32,7 +32,7 @@ from horde_sdk.deploy_config.consts import (
     KNOWN_WORKER_KINDS,
     PIXELS_PER_MAX_POWER,
 )
-from horde_sdk.deploy_config.model_config import get_deploy_config_model_config
+from horde_sdk.deploy_config.model_config import _DeployConfigModel
 from horde_sdk.deploy_config.model_selection import ModelSelection
 from horde_sdk.generation_parameters.alchemy import KNOWN_ALCHEMY_FORMS, AlchemyFeatureFlags, AlchemyParameters
 from horde_sdk.generation_parameters.generic import KNOWN_IMAGE_POST_PROCESSORS
@@ -167,13 +167,11 @@ _Words: TypeAlias = tuple[_Name, ...]
 _MEMORY_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|mb)?\s*$", re.IGNORECASE)
 
 
-class MemoryAmount(BaseModel):
+class MemoryAmount(_DeployConfigModel):
     """An amount of (V)RAM: a percentage of the total (``"80%"``) or a number of megabytes (``4096``).
 
     Read from, and written back as, the configuration's form: ``"80%"``, ``4096`` or ``"4096"``.
     """
-
-    model_config = get_deploy_config_model_config()
 
     percent: float | None = Field(default=None, ge=0, le=100, description="A share of the total, in percent.")
     megabytes: int | None = Field(default=None, ge=0, description="An absolute amount in megabytes.")
@@ -262,10 +260,8 @@ def _post_processor_forms() -> tuple[KNOWN_ALCHEMY_FORMS, ...]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class BaseWorkerDeployConfig(BaseModel):
+class BaseWorkerDeployConfig(_DeployConfigModel):
     """The settings every AI Horde worker has, whatever it generates."""
-
-    model_config = get_deploy_config_model_config()
 
     worker_kind: ClassVar[KNOWN_WORKER_KINDS]
     """The kind of worker this class configures."""

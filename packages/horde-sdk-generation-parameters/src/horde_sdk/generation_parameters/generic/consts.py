@@ -35,6 +35,10 @@ def get_generation_parameters_model_config() -> ConfigDict:
     Validators are built when a class is first used rather than at import (`defer_build`), which keeps importing
     the package fast. Field names starting with ``model_`` (such as `LoRaEntry.model_strength`) are allowed.
 
+    `GenerationParameterBaseModel` spells this configuration out as ``ConfigDict(...)`` keywords in its class body
+    (pydantic's mypy plugin reads only those); a test keeps the two equal. Subclass that base rather than calling
+    this function in a model's body, so that type checkers know the configuration.
+
     Returns:
         A fresh `ConfigDict`.
     """

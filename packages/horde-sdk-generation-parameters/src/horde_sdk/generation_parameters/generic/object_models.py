@@ -17,12 +17,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Self, TypeAlias, TypeVar
 
-from pydantic import BaseModel, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
-from horde_sdk.generation_parameters.generic.consts import (
-    GENERATION_PARAMETERS_SCHEMA_VERSION,
-    get_generation_parameters_model_config,
-)
+from horde_sdk.generation_parameters.generic.consts import GENERATION_PARAMETERS_SCHEMA_VERSION
 from horde_sdk.generation_parameters.validation import Bounds, NotEmpty
 
 __all__ = [
@@ -73,7 +70,18 @@ class GenerationParameterBaseModel(BaseModel):
     Unknown fields are rejected, instances are immutable and hashable, and sequences are tuples.
     """
 
-    model_config = get_generation_parameters_model_config()
+    # get_generation_parameters_model_config(), spelled out: pydantic's mypy plugin reads a configuration only from
+    # literal keywords here, so that users' type checkers report a misspelled keyword (extra="forbid") and an
+    # assignment to a field (frozen=True). tests-integration/architecture/test_model_configs.py keeps the two equal.
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        from_attributes=True,
+        use_attribute_docstrings=False,
+        protected_namespaces=(),
+        allow_inf_nan=False,
+        defer_build=True,
+    )
 
 
 class GenerationParameterComponentBase(GenerationParameterBaseModel):

@@ -190,7 +190,7 @@ def test_text_pop_request_from_a_deploy_config():
 
 
 def test_text_pop_request_of_a_combined_config_uses_its_image_settings():
-    config = CombinedWorkerDeployConfig(worker_name="all", model_name="m/odel", nsfw=True, extra_slow_worker=True)  # type: ignore[call-arg]  # worker_name is a validation alias of dreamer_name; pydantic's plugin cannot see it
+    config = CombinedWorkerDeployConfig(worker_name="all", model_name="m/odel", nsfw=True, extra_slow_worker=True)  # type: ignore[call-arg]  # worker_name, a former key (AliasChoices), is not a field name: only validation reads it
     body = _body(build_text_pop_request(config))
     assert (body["nsfw"], body["extra_slow_worker"]) == (True, True)
 

@@ -168,7 +168,7 @@ def test_alchemy_post_process_entry_and_backend_narrowing():
 
 
 def test_combined_configuration_builds_every_kind():
-    config = CombinedWorkerDeployConfig(worker_name="all", forms=("caption",), allow_lora=True)  # type: ignore[call-arg]  # worker_name is a validation alias of dreamer_name; pydantic's plugin cannot see it
+    config = CombinedWorkerDeployConfig(worker_name="all", forms=("caption",), allow_lora=True)  # type: ignore[call-arg]  # worker_name, a former key (AliasChoices), is not a field name: only validation reads it
     assert ImageWorkerFeatureFlags.from_deploy_config(config).flags.loras
     assert TextWorkerFeatureFlags.from_deploy_config(config).max_length == config.max_length
     assert AlchemyWorkerFeatureFlags.from_deploy_config(config).forms == ("caption",)

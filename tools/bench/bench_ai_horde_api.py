@@ -9,6 +9,16 @@
   issue 16, extracted with ``git archive``) when git is there; it prints both and their ratio, and (``floor``
   lines) the same answer validated by parsers that check nothing, against the same baseline figures.
 
+Imports (CPU ms of a fresh interpreter, clean venvs, 9 interleaved rounds, ratio to the floor measured in
+the same round; issue 16's floor is ``import pydantic, httpx, anyio, structlog``). Before (f38b277): the
+README client example 2.76x (2.23..3.13). After: 1.29x (0.97..1.83), because importing the example's names
+builds only the models it names (no generation-parameter models) and loads neither the job machinery
+(sessions, request core, transports, httpx, job flows) nor structlog until a client is used. What that
+leaves out is printed too: with the floor's libraries imported first the same statement costs 1.72x
+(f38b277: 2.64x), of which pydantic's own model machinery (``BaseModel``, ``pydantic.fields``, the plugin
+discovery that its first model build runs) is about 0.45x; with the client made and the request built, 2.36x
+(f38b277: 3.21x).
+
 Today's figure, kept here as the reference (baseline f38b277e, this machine, 2 shared cores, 7 interleaved
 rounds): ``validate`` 1,155 µs (min 986, max 2,171), ``validate_json`` 1,515 µs (min 1,222); issue 16 measured
 1,168 / 1,299 µs. Most of it was per-worker Python: a post-init hook for the ``_time_constructed`` private

@@ -153,3 +153,114 @@ def test_the_environment_is_read_per_request_only_when_it_names_a_proxy_or_netrc
     monkeypatch.delenv("HTTPS_PROXY")
     (tmp_path / ".netrc").write_text("machine example.org login a password b\n", encoding="utf-8")
     assert asyncio.run(trusts()) is True
+
+
+def _stalling_server(answered: list[float]) -> Handler:
+    """A server that reads the request, waits as long as its path asks (``/wait/SECONDS``), then answers."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head, _ = await _read_request(reader)
+            seconds = float(head.split(b" ")[1].rsplit(b"/", 1)[1])
+            await asyncio.sleep(seconds)
+            answered.append(seconds)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up first
+        finally:  # also when the loop ends while this waits: no socket is left for the garbage collector
+            writer.close()
+
+    return handler
+
+
+def test_concurrent_exchanges_each_end_at_their_own_deadline() -> None:
+    # One watchdog timer serves every exchange in flight: it must re-arm for the next deadline each time it
+    # fires, and leave alone the exchanges whose deadline has not come (or that answered in time).
+    ended: dict[str, tuple[str, float]] = {}
+
+    async def exchange(url: str) -> object:
+        transport = AsyncTransport(TIMEOUTS, backend="aiohttp")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def one(name: str, wait: float, deadline: float) -> None:
+            answer = await transport.send_raw("GET", f"{url}/wait/{wait}", timeout=deadline)
+            kind = answer.kind if isinstance(answer, TransportFailure) else f"status {answer.status_code}"
+            ended[name] = (kind, loop.time() - started)
+
+        try:
+            await asyncio.gather(
+                one("late", 5.0, 0.6),  # armed first, ends second
+                one("early", 5.0, 0.3),  # re-arms the watchdog for an earlier deadline
+                one("in time", 0.1, 2.0),  # answers before its deadline
+                one("later", 5.0, 0.9),  # re-armed for after the first one fired
+            )
+        finally:
+            await transport.aclose()
+        return None
+
+    asyncio.run(_serve(_stalling_server([]), exchange))
+    assert ended["in time"][0] == "status 200"
+    assert [name for name, _ in sorted(ended.items(), key=lambda item: item[1][1])] == [
+        "in time",
+        "early",
+        "late",
+        "later",
+    ]
+    for name, deadline in (("early", 0.3), ("late", 0.6), ("later", 0.9)):
+        kind, at = ended[name]
+        assert kind == "timeout", name
+        assert deadline <= at < deadline + 0.25, (name, at)
+
+
+def test_a_cancel_from_outside_is_not_taken_for_the_deadline() -> None:
+    # The watchdog accounts for its own cancellation (Task.uncancel) as asyncio.timeout does: a caller's
+    # cancel (a task group, a cancel scope) during an exchange propagates as CancelledError.
+    outcome: list[str] = []
+
+    async def exchange(url: str) -> object:
+        transport = AsyncTransport(TIMEOUTS, backend="aiohttp")
+        try:
+            task = asyncio.create_task(transport.send_raw("GET", f"{url}/wait/5", timeout=3.0))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                outcome.append("cancelled")
+            # The deadline still works for the next exchange on the same transport, and the task is clean.
+            answer = await transport.send_raw("GET", f"{url}/wait/5", timeout=0.2)
+            outcome.append(answer.kind if isinstance(answer, TransportFailure) else "answered")
+            current = asyncio.current_task()
+            assert current is not None
+            outcome.append(f"cancelling={current.cancelling()}")
+        finally:
+            await transport.aclose()
+        return None
+
+    asyncio.run(_serve(_stalling_server([]), exchange))
+    assert outcome == ["cancelled", "timeout", "cancelling=0"]
+
+
+def test_the_deadline_inside_an_outer_timeout_leaves_the_outer_one_working() -> None:
+    # An exchange ended by its own deadline must not swallow or leak a cancel: an enclosing asyncio.timeout
+    # that expires later still fires, with TimeoutError.
+    outcome: list[str] = []
+
+    async def exchange(url: str) -> object:
+        transport = AsyncTransport(TIMEOUTS, backend="aiohttp")
+        try:
+            try:
+                async with asyncio.timeout(0.5):
+                    first = await transport.send_raw("GET", f"{url}/wait/5", timeout=0.1)
+                    outcome.append(first.kind if isinstance(first, TransportFailure) else "answered")
+                    await asyncio.sleep(5)
+            except TimeoutError:
+                outcome.append("outer timeout")
+        finally:
+            await transport.aclose()
+        return None
+
+    asyncio.run(_serve(_stalling_server([]), exchange))
+    assert outcome == ["timeout", "outer timeout"]

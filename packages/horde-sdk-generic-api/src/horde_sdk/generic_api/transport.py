@@ -47,7 +47,9 @@ injected ``httpx.AsyncClient``) it sends with httpx. Pass ``backend="httpx"`` (o
 ``httpx.AsyncClient``) to keep httpx; ``backend="aiohttp"`` insists on aiohttp. Both meet the contract above;
 the aiohttp path never follows redirects (only an injected, redirect-following httpx client does).
 
-How this module meets the deadline: the async transport runs the exchange inside ``anyio.fail_after``.
+How this module meets the deadline: the async transport runs an httpx exchange inside ``anyio.fail_after``;
+an aiohttp exchange is watched by one watchdog per transport (one event-loop timer for every exchange in
+flight, armed for the earliest deadline), which cancels the task of an exchange whose deadline passed.
 The sync transport cannot cancel a blocking read, so it clamps every socket operation to the time left:
 it wraps the connection pool's network backend (httpcore's ``NetworkBackend`` interface) so each
 connect, read and write waits at most until the deadline held in a context variable for the current
@@ -737,6 +739,78 @@ def _environment_has_proxies_or_netrc() -> bool:
         return False
 
 
+class _Watch:
+    """One exchange under the watchdog: its task, its deadline (``time.monotonic``) and whether it passed."""
+
+    __slots__ = ("cancelling", "ends_at", "expired", "task")
+
+    def __init__(self, task: asyncio.Task[Any], ends_at: float) -> None:
+        self.task = task
+        self.ends_at = ends_at
+        self.cancelling = task.cancelling()
+        self.expired = False
+
+
+class _DeadlineWatchdog:
+    """Ends the aiohttp exchanges whose deadline passed, with one event-loop timer for all of them.
+
+    ``asyncio.timeout`` arms a loop timer per exchange, and a cancelled timer stays in the loop's heap until
+    its time (two minutes by default): with tens of requests in flight that was the largest cost the SDK
+    added to aiohttp. Here an exchange is an entry in a set; one timer is armed for the earliest deadline,
+    and when it fires it cancels the tasks whose deadline passed and re-arms for the next one. The
+    cancellation is accounted as ``asyncio.timeout`` does (``Task.uncancel``): :meth:`leave` says whether
+    the deadline, and nothing else, cancelled the task.
+    """
+
+    __slots__ = ("_armed_at", "_handle", "_loop", "_watches")
+
+    def __init__(self) -> None:
+        self._watches: set[_Watch] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self._armed_at = math.inf
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def enter(self, ends_at: float) -> _Watch:
+        """Watch the current task until :meth:`leave`; it is cancelled once ``ends_at`` has passed."""
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - an exchange always runs in a task
+            raise RuntimeError("an aiohttp exchange must run in an asyncio task")
+        if loop is not self._loop:  # a new event loop: the old one's timer is gone with it
+            self._loop, self._handle, self._armed_at = loop, None, math.inf
+        watch = _Watch(task, ends_at)
+        self._watches.add(watch)
+        if ends_at < self._armed_at:
+            self._arm(loop, ends_at)
+        return watch
+
+    def leave(self, watch: _Watch) -> bool:
+        """Stop watching; return True when the deadline cancelled the task and no other cancel is pending."""
+        self._watches.discard(watch)
+        return watch.expired and watch.task.uncancel() <= watch.cancelling
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, ends_at: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._armed_at = ends_at
+        self._handle = loop.call_at(loop.time() + (ends_at - time.monotonic()), self._fire)
+
+    def _fire(self) -> None:
+        self._handle, self._armed_at = None, math.inf
+        now = time.monotonic()
+        earliest = math.inf
+        for watch in self._watches:
+            if watch.expired:
+                continue
+            if watch.ends_at <= now:
+                watch.expired = True
+                watch.task.cancel()
+            elif watch.ends_at < earliest:
+                earliest = watch.ends_at
+        if earliest < math.inf and self._loop is not None:
+            self._arm(self._loop, earliest)
+
+
 class _AiohttpSender:
     """One ``aiohttp.ClientSession`` (made on first use, on the running loop) and the exchange over it."""
 
@@ -748,6 +822,7 @@ class _AiohttpSender:
         self._aiohttp = aiohttp
         self._timeouts = timeouts
         self._session: aiohttp.ClientSession | None = None
+        self._watchdog = _DeadlineWatchdog()
         # Failures that certainly happened before any byte of the request left.
         self._not_sent: tuple[type[BaseException], ...] = (
             aiohttp.ClientConnectorError,
@@ -789,13 +864,19 @@ class _AiohttpSender:
         """Send one request without following redirects; never raise for network trouble (module docstring)."""
         started = time.monotonic()
         session = self._client_session()
+        watch = self._watchdog.enter(limits.ends_at)
         try:
-            # asyncio's own timeout: this path runs on asyncio only, and it costs less than a cancel scope.
-            async with asyncio.timeout(max(limits.remaining(), 0.0)):
+            try:
                 async with session.request(
                     method, url, params=params or None, headers=headers, data=body, allow_redirects=False
                 ) as response:
                     return RawResponse(response.status, response.headers, await self._read(response, limits))
+            finally:
+                deadline_passed = self._watchdog.leave(watch)
+        except asyncio.CancelledError:
+            if deadline_passed:  # the watchdog cancelled this exchange, and nobody else cancelled the task
+                return _deadline_failure(started)
+            raise
         except TimeoutError as error:
             # aiohttp's own phase timeouts are TimeoutErrors too; the connect one means nothing was sent.
             if limits.remaining() <= 0:

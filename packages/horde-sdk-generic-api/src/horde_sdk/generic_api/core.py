@@ -346,7 +346,7 @@ class RequestCore:
                 response_model=response_type.__name__,
             )
         content = raw.content
-        if not content.strip():
+        if not content or content.isspace():  # (strip() would copy a whole large body)
             raise HordeResponseValidationError(
                 "the body is empty",
                 status_code=status,

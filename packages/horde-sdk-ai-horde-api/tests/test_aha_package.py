@@ -146,3 +146,15 @@ def test_rate_limit_rules_follow_the_servers_limits():
 
 def test_every_swagger_path_has_an_endpoint_member(horde_swagger):
     assert set(horde_swagger["paths"]) == {member.value for member in AI_HORDE_API_ENDPOINT_SUBPATH}
+
+
+def test_a_lazy_module_reads_through_to_the_module(monkeypatch):
+    # Nothing is copied: a replaced module attribute is what the stand-in answers, before and after first use.
+    from horde_sdk.ai_horde_api import progress
+    from horde_sdk.ai_horde_api._lazy import LazyModule
+
+    stand_in = LazyModule("horde_sdk.ai_horde_api.progress")
+    assert stand_in.GenerationProgress is progress.GenerationProgress
+    marker = object()
+    monkeypatch.setattr(progress, "GenerationProgress", marker)
+    assert stand_in.GenerationProgress is marker

@@ -13,14 +13,16 @@ from typing import Any, cast
 
 
 class LazyModule:
-    """Imports module ``name`` on the first attribute read, then keeps each attribute it was asked for.
+    """Imports module ``name`` on the first attribute read, then reads every attribute from the module.
 
     The import goes through ``importlib.import_module``, so it holds the import system's per-module lock:
     threads reading their first attribute at once get one fully executed module (unlike
     ``importlib.util.LazyLoader`` on Python 3.11, which executes the module inside the first attribute read
-    without a lock). Once read, an attribute lives in this object's ``__dict__``, so later reads are plain
-    attribute lookups.
+    without a lock). Attributes are not copied: each read goes to the module, so replacing a module
+    attribute (a test's ``monkeypatch``) is seen through the stand-in too.
     """
+
+    __slots__ = ("_lazy_module", "_lazy_name")  # names no module of the SDK uses
 
     def __init__(self, name: str) -> None:
         """Remember the module to import.
@@ -28,17 +30,19 @@ class LazyModule:
         Args:
             name: The absolute name of the module.
         """
-        self.__name = name
+        self._lazy_name = name
+        self._lazy_module: ModuleType | None = None
 
     def __getattr__(self, attribute: str) -> Any:  # noqa: ANN401 - any attribute of the module
         if attribute.startswith("__"):  # copy/pickle/introspection probes must not import the module
             raise AttributeError(attribute)
-        value = getattr(importlib.import_module(self.__name), attribute)
-        setattr(self, attribute, value)
-        return value
+        module = self._lazy_module
+        if module is None:
+            module = self._lazy_module = importlib.import_module(self._lazy_name)
+        return getattr(module, attribute)
 
     def __repr__(self) -> str:
-        return f"<lazy module {self.__name!r}>"
+        return f"<lazy module {self._lazy_name!r}>"
 
 
 def lazy_module(name: str) -> ModuleType:
